@@ -1,0 +1,17 @@
+/**
+ * Everything `@mechint/core` exports on every platform.
+ */
+export * from './errors.js';
+export * from './tensor/dtype.js';
+export * from './tensor/half.js';
+export * from './tensor/tensor.js';
+export * from './onnx/codec.js';
+export * from './onnx/graph.js';
+export * from './onnx/model.js';
+export * from './onnx/names.js';
+export * from './onnx/tensor-proto.js';
+export * from './onnx/types.js';
+export * as onnx from './onnx/gen/onnx_pb.js';
+export * from './runtime/binding.js';
+export * from './runtime/backend.js';
+export * from './runtime/session.js';

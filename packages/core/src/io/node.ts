@@ -1,0 +1,71 @@
+/**
+ * File helpers for Node: load and save ONNX models (with their external-data files) by path.
+ * Only the Node entry point exports this module.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { MechintError } from '../errors.js';
+import { decodeModel, encodeModel, encodeModelWithExternalData } from '../onnx/codec.js';
+import type { ModelIR } from '../onnx/model.js';
+
+/**
+ * Reads and decodes an `.onnx` file; external-data files named by the model are read from the
+ * model's folder. Throws `INVALID_FILE` when the file cannot be read, `INVALID_MODEL` when it is
+ * not a valid model.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from '@mechint/core';
+ * const model = await loadModel('packages/core/test/fixtures/gpt2l.onnx');
+ * console.log(model.graph.nodes.length);
+ * ```
+ */
+export async function loadModel(path: string): Promise<ModelIR> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    throw new MechintError('INVALID_FILE', `Cannot read model file '${path}': ${(cause as Error).message}.`, { cause });
+  }
+  const folder = dirname(resolve(path));
+  return decodeModel(bytes, {
+    externalData: (location) => {
+      const file = join(folder, location);
+      if (!resolve(file).startsWith(folder)) throw new MechintError('INVALID_MODEL', `External data location '${location}' points outside the model's folder.`);
+      try {
+        return readFileSync(file);
+      } catch (cause) {
+        throw new MechintError('INVALID_FILE', `Cannot read external data '${file}' named by '${path}': ${(cause as Error).message}.`, { cause });
+      }
+    },
+  });
+}
+
+/** Options of {@link saveModel}. */
+export interface SaveModelOptions {
+  /** Move initializers of at least `sizeThreshold` bytes (default 1024) to `<file>.data` beside the model. */
+  externalData?: boolean | { sizeThreshold?: number };
+}
+
+/**
+ * Encodes and writes a model; with `externalData`, weights go to `<name>.data` beside it.
+ *
+ * @example
+ * ```ts
+ * import { loadModel, saveModel } from '@mechint/core';
+ * const model = await loadModel('packages/core/test/fixtures/tiny_mlp.onnx');
+ * await saveModel('/tmp/tiny-copy.onnx', model);
+ * ```
+ */
+export async function saveModel(path: string, model: ModelIR, options: SaveModelOptions = {}): Promise<void> {
+  if (options.externalData === undefined || options.externalData === false) {
+    await writeFile(path, encodeModel(model));
+    return;
+  }
+  const location = `${basename(path)}.data`;
+  const threshold = options.externalData === true ? {} : options.externalData;
+  const encoded = encodeModelWithExternalData(model, { location, ...threshold });
+  await writeFile(join(dirname(path), location), encoded.data);
+  await writeFile(path, encoded.model);
+}

@@ -1,0 +1,161 @@
+/**
+ * `Backend`: picks an execution provider, creates and caches onnxruntime sessions per model
+ * variant, and runs them on host {@link Tensor}s.
+ */
+import type { InferenceSession } from 'onnxruntime-common';
+import { MechintError } from '../errors.js';
+import { encodeModel } from '../onnx/codec.js';
+import type { ModelIR } from '../onnx/model.js';
+import { loadOrt, ortBinding, type ExecutionProvider, type OrtModule } from './binding.js';
+import { probeModel } from './probe-model.js';
+import { Session } from './session.js';
+
+/** Options of {@link Backend.create}. */
+export interface BackendOptions {
+  /**
+   * The execution provider, or providers in order of preference (the first available one is
+   * used), or `'auto'` for the platform's order (Node: cuda, webgpu, cpu; browser: webgpu, wasm).
+   * A single provider that is unavailable raises `EP_UNAVAILABLE`. Defaults to `'cpu'` in Node and
+   * `'wasm'` in browsers.
+   */
+  ep?: ExecutionProvider | readonly ExecutionProvider[] | 'auto';
+  /**
+   * onnxruntime graph optimisation level for every session. Defaults to `'all'`, onnxruntime's
+   * default. Values you ask to see stay visible: a hooked value is a graph output, so fusions
+   * across it are skipped.
+   */
+  graphOptimizationLevel?: InferenceSession.SessionOptions['graphOptimizationLevel'];
+  /** Threads onnxruntime uses inside one operator on the CPU provider (0: onnxruntime decides). */
+  intraOpNumThreads?: number;
+  /** Most sessions kept; the least recently used is released beyond this. Defaults to 16. */
+  maxSessions?: number;
+}
+
+/** Options of {@link Backend.session}. */
+export interface SessionRequest {
+  /** A cache key naming this variant. Without one, the cache is keyed by the model object. */
+  key?: string;
+}
+
+const probes = new Map<ExecutionProvider, Promise<string | undefined>>();
+
+/**
+ * Runs ONNX models on one execution provider, caching a session per model variant.
+ *
+ * @example
+ * ```ts
+ * import { Backend, Tensor, loadModel } from '@mechint/core';
+ * const backend = await Backend.create({ ep: ['cuda', 'cpu'] });
+ * const model = await loadModel('packages/core/test/fixtures/tiny_mlp.onnx');
+ * const session = await backend.session(model);
+ * const { probs } = await session.run({ x: Tensor.from([[0.1, 0.2, 0.3, 0.4]]) });
+ * console.log(backend.ep, probs!.shape);
+ * ```
+ */
+export class Backend {
+  /** The execution provider every session of this backend uses. */
+  readonly ep: ExecutionProvider;
+  readonly #ort: OrtModule;
+  readonly #options: BackendOptions;
+  readonly #byKey = new Map<string, Promise<Session>>();
+  readonly #byObject = new WeakMap<object, Promise<Session>>();
+
+  private constructor(ort: OrtModule, ep: ExecutionProvider, options: BackendOptions) {
+    this.#ort = ort;
+    this.ep = ep;
+    this.#options = options;
+  }
+
+  /**
+   * Resolves the execution provider (probing it with a one-node model) and returns a backend.
+   * Throws `EP_UNAVAILABLE` with install instructions when no requested provider works.
+   */
+  static async create(options: BackendOptions = {}): Promise<Backend> {
+    const binding = ortBinding();
+    const requested = options.ep ?? (binding.platform === 'node' ? 'cpu' : 'wasm');
+    const order = requested === 'auto' ? binding.providers : typeof requested === 'string' ? [requested] : requested;
+    if (order.length === 0) throw new MechintError('INVALID_ARGUMENT', "ep lists no execution provider; pass e.g. ['webgpu', 'cpu'].");
+    const ort = await loadOrt();
+    const failures: string[] = [];
+    for (const ep of order) {
+      const failure = await probe(ort, ep);
+      if (failure === undefined) return new Backend(ort, ep, options);
+      failures.push(`${ep}: ${failure}. ${binding.installHint(ep)}`);
+    }
+    throw new MechintError('EP_UNAVAILABLE', `No requested execution provider is available on ${binding.platform}.\n${failures.join('\n')}`, {
+      details: { requested: order, failures },
+    });
+  }
+
+  /**
+   * The session for `model`, created once per variant and reused: keyed by `request.key` when
+   * given, else by the model object itself (a `ModelIR` or its bytes).
+   */
+  session(model: ModelIR | Uint8Array, request: SessionRequest = {}): Promise<Session> {
+    const cached = request.key === undefined ? this.#byObject.get(model) : this.#byKey.get(request.key);
+    if (cached !== undefined) {
+      if (request.key !== undefined) this.touch(request.key, cached);
+      return cached;
+    }
+    const created = this.createSession(model);
+    created.catch(() => (request.key === undefined ? this.#byObject.delete(model) : this.#byKey.delete(request.key)));
+    if (request.key === undefined) this.#byObject.set(model, created);
+    else this.touch(request.key, created);
+    return created;
+  }
+
+  /** Releases every cached session. */
+  async dispose(): Promise<void> {
+    const sessions = [...this.#byKey.values()];
+    this.#byKey.clear();
+    await Promise.all(sessions.map(async (s) => (await s.catch(() => undefined))?.release()));
+  }
+
+  private touch(key: string, session: Promise<Session>): void {
+    this.#byKey.delete(key);
+    this.#byKey.set(key, session);
+    const limit = this.#options.maxSessions ?? 16;
+    while (this.#byKey.size > limit) {
+      const [oldest, evicted] = this.#byKey.entries().next().value as [string, Promise<Session>];
+      this.#byKey.delete(oldest);
+      void evicted.then((s) => s.release()).catch(() => undefined);
+    }
+  }
+
+  private async createSession(model: ModelIR | Uint8Array): Promise<Session> {
+    const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+    const options: InferenceSession.SessionOptions = {
+      executionProviders: [this.ep],
+      graphOptimizationLevel: this.#options.graphOptimizationLevel ?? 'all',
+      ...(this.#options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: this.#options.intraOpNumThreads }),
+    };
+    try {
+      const session = await this.#ort.InferenceSession.create(bytes, options);
+      return new Session(session, this.#ort, this.ep);
+    } catch (cause) {
+      throw new MechintError('INVALID_MODEL', `onnxruntime (${this.ep}) rejected the model: ${(cause as Error).message}`, { cause });
+    }
+  }
+}
+
+function probe(ort: OrtModule, ep: ExecutionProvider): Promise<string | undefined> {
+  let pending = probes.get(ep);
+  if (pending === undefined) {
+    pending = (async () => {
+      if (!ortBinding().providers.includes(ep)) return `not offered by onnxruntime on ${ortBinding().platform}`;
+      try {
+        const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [ep] });
+        const x = new ort.Tensor('float32', new Float32Array([2]), [1]);
+        const out = await session.run({ x });
+        const y = out['y'];
+        const value = y === undefined ? undefined : ((await y.getData()) as Float32Array)[0];
+        await session.release();
+        return value === 4 ? undefined : `a test run gave ${value} instead of 4`;
+      } catch (cause) {
+        return (cause as Error).message.split('\n')[0];
+      }
+    })();
+    probes.set(ep, pending);
+  }
+  return pending;
+}

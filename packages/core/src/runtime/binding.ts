@@ -1,0 +1,68 @@
+/**
+ * The onnxruntime binding in use: `onnxruntime-node` in Node, `onnxruntime-web` in browsers.
+ * Each entry point registers its binding; nothing else in the codebase imports onnxruntime.
+ */
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import { MechintError } from '../errors.js';
+
+/** Execution providers @mechint knows how to use. */
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'wasm';
+
+/** The parts of an onnxruntime package that the runtime uses. */
+export interface OrtModule {
+  InferenceSession: typeof InferenceSession;
+  Tensor: typeof OrtTensor;
+}
+
+/** How an entry point provides onnxruntime. */
+export interface OrtBinding {
+  /** `'node'` for onnxruntime-node, `'browser'` for onnxruntime-web. */
+  readonly platform: 'node' | 'browser';
+  /** Providers this binding can offer, in the order `ep: 'auto'` tries them. */
+  readonly providers: readonly ExecutionProvider[];
+  /** Loads the onnxruntime module (lazily, on first use). */
+  load(): Promise<OrtModule>;
+  /** How to make `ep` available on this platform, for `EP_UNAVAILABLE` messages. */
+  installHint(ep: ExecutionProvider): string;
+}
+
+let registered: OrtBinding | undefined;
+let loaded: Promise<OrtModule> | undefined;
+
+/**
+ * Registers the onnxruntime binding. `@mechint/core`'s Node and browser entry points call this;
+ * call it yourself only to supply a custom build of onnxruntime.
+ *
+ * @example
+ * ```ts
+ * import { registerOrtBinding } from '@mechint/core';
+ * registerOrtBinding({
+ *   platform: 'node',
+ *   providers: ['cpu'],
+ *   load: () => import('onnxruntime-node'),
+ *   installHint: () => 'only the CPU provider is available in this build',
+ * });
+ * ```
+ */
+export function registerOrtBinding(binding: OrtBinding): void {
+  registered = binding;
+  loaded = undefined;
+}
+
+/** The registered binding; throws `EP_UNAVAILABLE` when no entry point registered one. */
+export function ortBinding(): OrtBinding {
+  if (registered === undefined) {
+    throw new MechintError('EP_UNAVAILABLE', 'No onnxruntime binding is registered; import @mechint/core through its package entry point (node or browser condition).');
+  }
+  return registered;
+}
+
+/** The loaded onnxruntime module of the registered binding. */
+export function loadOrt(): Promise<OrtModule> {
+  const binding = ortBinding();
+  loaded ??= binding.load().catch((cause: unknown) => {
+    loaded = undefined;
+    throw new MechintError('EP_UNAVAILABLE', `onnxruntime could not be loaded for ${binding.platform} (${(cause as Error).message}); reinstall the dependencies.`, { cause });
+  });
+  return loaded;
+}
