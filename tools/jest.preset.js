@@ -11,7 +11,10 @@ export function packageJestConfig(tsconfig = '<rootDir>/test/tsconfig.json') {
     ...createDefaultEsmPreset({ tsconfig }),
     testEnvironment: new URL('./jest-environment.js', import.meta.url).pathname,
     testEnvironmentOptions: { customExportConditions: ['@mechint/source', 'node', 'node-addons'] },
-    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+    moduleNameMapper: {
+      '^(\\.{1,2}/.*)\\.js$': '$1',
+      '^onnxruntime-node$': new URL('./jest-ort-node.cjs', import.meta.url).pathname,
+    },
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     testTimeout: 120_000,
   };

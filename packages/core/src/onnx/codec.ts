@@ -7,9 +7,10 @@
  * as views of the input (no copy of weights) and keeps unknown fields, so models written by newer
  * ONNX versions round-trip losslessly.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { MechintError } from '../errors.js';
 import { ModelProtoSchema, StringStringEntryProtoSchema, TensorProtoSchema, TensorProto_DataLocation, type GraphProto, type ModelProto, type TensorProto } from './gen/onnx_pb.js';
+import { concatChunks, modelChunks } from './encode.js';
 import { nodeSubgraphs } from './graph.js';
 import { ModelIR } from './model.js';
 
@@ -63,11 +64,32 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
  * ```
  */
 export function encodeModel(model: ModelIR): Uint8Array {
+  const { chunks, size } = encodeModelChunks(model);
+  return concatChunks(chunks, size);
+}
+
+/**
+ * Encodes a model as chunks whose concatenation is the `.onnx` file, without copying weights:
+ * write them one after another (e.g. with `FileHandle.writev`) to save a large model with no
+ * extra copy in memory. Same checks as {@link encodeModel}.
+ *
+ * @example
+ * ```ts
+ * import { decodeModel, encodeModelChunks } from '@mechint/core';
+ * import { open } from 'node:fs/promises';
+ * declare const bytes: Uint8Array;
+ * const { chunks } = encodeModelChunks(decodeModel(bytes));
+ * const file = await open('/tmp/copy.onnx', 'w');
+ * await file.writev([...chunks]);
+ * await file.close();
+ * ```
+ */
+export function encodeModelChunks(model: ModelIR): { chunks: readonly Uint8Array[]; size: number } {
   const inline = initializerBytes(model.graph.proto);
   if (inline > PROTOBUF_LIMIT) {
     throw new MechintError('INVALID_MODEL', `The model holds ${inline} bytes of weights, over protobuf's 2 GB limit; write it with encodeModelWithExternalData.`);
   }
-  return toBinary(ModelProtoSchema, model.proto, { writeUnknownFields: true });
+  return modelChunks(model.proto);
 }
 
 /** Options of {@link encodeModelWithExternalData}. */

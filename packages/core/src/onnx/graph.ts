@@ -16,6 +16,7 @@ import {
   type TypeProto,
   type ValueInfoProto,
 } from './gen/onnx_pb.js';
+import { outputElemType } from './elem-type.js';
 import { closestNames } from './names.js';
 import { tensorType } from './types.js';
 
@@ -127,14 +128,31 @@ export class Graph {
   }
 
   /**
-   * The recorded type of `name` (from inputs, outputs, value_info or its initializer), or
-   * `undefined` when the exporter recorded none.
+   * The type of `name`: as recorded (inputs, outputs, value_info, its initializer), else a tensor
+   * of unknown shape whose element type follows from the producers by the operators' type rules;
+   * `undefined` when neither decides it.
    */
   typeOf(name: string): TypeProto | undefined {
+    const recorded = this.recordedType(name);
+    if (recorded !== undefined) return recorded;
+    const elemType = this.elemTypeOf(name, new Set());
+    return elemType === undefined ? undefined : tensorType(elemType);
+  }
+
+  private recordedType(name: string): TypeProto | undefined {
     const info = this.index().info.get(name);
     if (info?.type !== undefined) return info.type;
     const init = this.initializer(name);
     return init === undefined ? undefined : tensorType(init.dataType, init.dims.map(Number));
+  }
+
+  private elemTypeOf(name: string, visiting: Set<string>): number | undefined {
+    const recorded = this.recordedType(name);
+    if (recorded !== undefined) return recorded.value.case === 'tensorType' ? recorded.value.value.elemType : undefined;
+    const producer = this.producerOf(name);
+    if (producer === undefined || visiting.has(name)) return undefined;
+    visiting.add(name);
+    return outputElemType(producer, producer.output.indexOf(name), (input) => this.elemTypeOf(input, visiting));
   }
 
   /**

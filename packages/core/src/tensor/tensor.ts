@@ -19,7 +19,7 @@ export type TensorData = TypedArray | NestedArray<number> | NestedArray<bigint> 
  * One axis of a {@link Tensor.slice} request: an index (the axis is dropped), `null` (the whole
  * axis), or `[start, end?, step?]` with Python semantics (negative indices count from the end).
  */
-export type SliceSpec = number | null | readonly [number, (number | null)?, number?];
+export type SliceSpec = number | null | readonly [(number | null)?, (number | null)?, number?];
 
 /** Element value type stored for a dtype: `bigint` for 64-bit integers, `number` otherwise. */
 export type ElementOf<D extends DType> = D extends 'int64' | 'uint64' ? bigint : number;
@@ -240,7 +240,7 @@ export class Tensor<D extends DType = DType> {
       }
       const [start, stop, step = 1] = spec ?? [undefined, undefined, 1];
       check(Number.isInteger(step) && step !== 0, `slice step must be a non-zero integer; got ${step} on axis ${axis}.`);
-      const range = pythonRange(n, start, stop ?? undefined, step);
+      const range = pythonRange(n, start ?? undefined, stop ?? undefined, step);
       offset += range.first * stride[axis]!;
       shape.push(range.count);
       strides.push(step * stride[axis]!);
