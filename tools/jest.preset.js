@@ -17,5 +17,6 @@ export function packageJestConfig(tsconfig = '<rootDir>/test/tsconfig.json') {
     },
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     testTimeout: 120_000,
+    reporters: ['default', new URL('./jest-summary-reporter.js', import.meta.url).pathname],
   };
 }

@@ -15,3 +15,4 @@ export * as onnx from './onnx/gen/onnx_pb.js';
 export * from './runtime/binding.js';
 export * from './runtime/backend.js';
 export * from './runtime/session.js';
+export * from './io/index.js';

@@ -4,7 +4,7 @@
  * O(n·m) or larger belongs in a graph run by a {@link Backend}.
  */
 import ndarray from 'ndarray';
-import type { NdArray } from 'ndarray';
+import type { Data as NdData, NdArray } from 'ndarray';
 import { Tensor as OrtTensor } from 'onnxruntime-common';
 import { MechintError, check } from '../errors.js';
 import { allocate, dtypeOfArray, isDType, storesDType, type DType, type DTypeStorage, type TypedArray } from './dtype.js';
@@ -23,6 +23,9 @@ export type SliceSpec = number | null | readonly [(number | null)?, (number | nu
 
 /** Element value type stored for a dtype: `bigint` for 64-bit integers, `number` otherwise. */
 export type ElementOf<D extends DType> = D extends 'int64' | 'uint64' ? bigint : number;
+
+/** The `ndarray` view of a tensor of dtype `D` (elements are `bigint` for 64-bit integers). */
+export type NdView<D extends DType> = NdArray<NdData<ElementOf<D>>>;
 
 /**
  * A host tensor. The data is a flat, C-ordered typed array of `size` elements; `nd` views it as an
@@ -44,7 +47,7 @@ export class Tensor<D extends DType = DType> {
   readonly shape: readonly number[];
   /** The elements in C (row-major) order. Shared, not copied: writes are visible to all views. */
   readonly data: DTypeStorage[D];
-  #nd: NdArray<DTypeStorage[D]> | undefined;
+  #nd: NdView<D> | undefined;
 
   /**
    * Wraps `data` without copying. Prefer {@link Tensor.from}, which infers shape and dtype.
@@ -139,8 +142,8 @@ export class Tensor<D extends DType = DType> {
   }
 
   /** A strided `ndarray` view over {@link Tensor.data} (created once, shares memory). */
-  get nd(): NdArray<DTypeStorage[D]> {
-    this.#nd ??= ndarray(this.data, [...this.shape]);
+  get nd(): NdView<D> {
+    this.#nd ??= ndarray(this.data as unknown as NdData<ElementOf<D>>, [...this.shape]);
     return this.#nd;
   }
 
@@ -245,7 +248,7 @@ export class Tensor<D extends DType = DType> {
       shape.push(range.count);
       strides.push(step * stride[axis]!);
     });
-    return Tensor.fromView(this.dtype, ndarray(this.data, shape, strides, offset));
+    return Tensor.fromView(this.dtype, ndarray(this.data as unknown as NdData<ElementOf<D>>, shape, strides, offset));
   }
 
   /**
@@ -302,7 +305,7 @@ export class Tensor<D extends DType = DType> {
     return offset;
   }
 
-  private static fromView<T extends DType>(dtype: T, view: NdArray<DTypeStorage[T]>): Tensor<T> {
+  private static fromView<T extends DType>(dtype: T, view: NdView<T>): Tensor<T> {
     const out = allocate(dtype, view.size);
     const shape = view.shape;
     const rank = shape.length;
