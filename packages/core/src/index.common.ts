@@ -16,3 +16,4 @@ export * from './runtime/binding.js';
 export * from './runtime/backend.js';
 export * from './runtime/session.js';
 export * from './io/index.js';
+export * from './builder/index.js';

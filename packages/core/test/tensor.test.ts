@@ -1,5 +1,5 @@
 import { Tensor as OrtTensor } from 'onnxruntime-common';
-import { MechintError, Tensor, bfloat16ToFloat32, float32ToHalf, halfToFloat32 } from '../src/index.node.js';
+import { MechintError, Tensor, bfloat16ToFloat32, float32ToBfloat16, float32ToHalf, halfToFloat32 } from '../src/index.node.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -115,6 +115,11 @@ describe('16-bit floats', () => {
     expect(Array.from(halfToFloat32(bits))).toEqual(values);
     expect(Number.isNaN(halfToFloat32(float32ToHalf([NaN]))[0])).toBe(true);
     expect(Array.from(float32ToHalf([65520, 1.00048828125, 1.00146484375]))).toEqual([0x7c00, 0x3c00, 0x3c02]);
+  });
+
+  it('rounds float32 to bfloat16 to nearest even, NaN to the quiet NaN', () => {
+    const values = new Float32Array([1, 1 / 3, -2.5, 1.00390625, 1.01171875, NaN]);
+    expect(Array.from(float32ToBfloat16(values))).toEqual([0x3f80, 0x3eab, 0xc020, 0x3f80, 0x3f82, 0x7fc0]);
   });
 
   it('decodes bfloat16 as the upper half of float32', () => {

@@ -7,7 +7,7 @@ import { MechintError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { bfloat16ToFloat32 } from '../tensor/half.js';
 import { Tensor, shapeSize } from '../tensor/tensor.js';
-import { float32ToBfloat16 } from './bfloat16.js';
+import { float32ToBfloat16 } from '../tensor/half.js';
 import { decodeElements, littleEndianBytes } from './byte-order.js';
 import { SAFETENSORS_DTYPES, SAFETENSORS_STORAGE, parseSafetensorsHeader, type SafetensorsDType } from './safetensors-header.js';
 
