@@ -10,13 +10,11 @@ export type MechintErrorCode =
   | 'INVALID_FILE'
   | 'SHAPE_MISMATCH'
   | 'DTYPE_MISMATCH'
-  | 'UNKNOWN_HOOK'
   | 'UNKNOWN_VALUE'
   | 'UNSUPPORTED_OP'
   | 'UNSUPPORTED_DTYPE'
   | 'EP_UNAVAILABLE'
-  | 'RUNTIME_ERROR'
-  | 'ABORTED';
+  | 'RUNTIME_ERROR';
 
 /** Options of {@link MechintError}: structured details travel with the error. */
 export interface MechintErrorOptions {

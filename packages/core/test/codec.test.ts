@@ -1,5 +1,5 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backend, MechintError, decodeModel, encodeModel, encodeModelWithExternalData, loadModel, onnx, saveModel, type Tensor } from '../src/index.node.js';
@@ -116,6 +116,19 @@ describe('bad model bytes', () => {
     const model = decodeModel(bytes);
     model.graph.nodes[0]!.input[0] = 'nowhere';
     expectCode(() => decodeModel(encodeModel(model)), 'INVALID_MODEL');
+  });
+
+  it('fails with INVALID_FILE and leaves no file behind when the folder cannot be written', async () => {
+    await expect(saveModel('/nonexistent-folder/model.onnx', decodeModel(bytes))).rejects.toMatchObject({ code: 'INVALID_FILE' });
+  });
+
+  it('replaces an existing model file only once the new one is complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mechint-'));
+    const path = join(dir, 'model.onnx');
+    await saveModel(path, decodeModel(bytes));
+    await saveModel(path, decodeModel(modelBytes('tiny_mlp')));
+    expect(readdirSync(dir)).toEqual(['model.onnx']);
+    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(encodeModel(decodeModel(modelBytes('tiny_mlp')))))).toBe(true);
   });
 
   it('rejects a model file that cannot be read with INVALID_FILE', async () => {

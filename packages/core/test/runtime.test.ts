@@ -75,9 +75,23 @@ describe('sessions', () => {
     await expect(session.run({ tokens: outOfVocabulary })).rejects.toMatchObject({ code: 'RUNTIME_ERROR' });
   });
 
-  it('rejects a model onnxruntime cannot load with INVALID_MODEL', async () => {
+  it('names an operator onnxruntime does not know with UNSUPPORTED_OP', async () => {
     const model = decodeModel(probeModel());
     model.graph.nodes[0]!.opType = 'NoSuchOp';
+    await expect((await Backend.create()).session(model)).rejects.toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'NoSuchOp', nodes: ['add'] } });
+  });
+
+  it('names an operator that has no kernel at the model’s opset with UNSUPPORTED_OP', async () => {
+    const model = decodeModel(probeModel());
+    model.graph.nodes[0]!.opType = 'Relu';
+    model.graph.nodes[0]!.input = ['x'];
+    model.proto.opsetImport[0]!.version = 5n;
+    await expect((await Backend.create()).session(model)).rejects.toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Relu' } });
+  });
+
+  it('rejects a model onnxruntime cannot load for other reasons with INVALID_MODEL', async () => {
+    const model = decodeModel(probeModel());
+    model.graph.nodes[0]!.input = ['x'];
     await expect((await Backend.create()).session(model)).rejects.toMatchObject({ code: 'INVALID_MODEL' });
   });
 });

@@ -2,7 +2,7 @@
  * File helpers for Node: load and save ONNX models (with their external-data files) by path.
  * Only the Node entry point exports this module.
  */
-import { open, writeFile } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MechintError } from '../errors.js';
@@ -60,20 +60,34 @@ export interface SaveModelOptions {
  */
 export async function saveModel(path: string, model: ModelIR, options: SaveModelOptions = {}): Promise<void> {
   if (options.externalData === undefined || options.externalData === false) {
-    const { chunks } = encodeModelChunks(model);
-    const file = await open(path, 'w');
-    try {
-      await file.writev([...chunks]);
-    } finally {
-      await file.close();
-    }
+    await writeAtomically(path, encodeModelChunks(model).chunks);
     return;
   }
   const location = `${basename(path)}.data`;
   const threshold = options.externalData === true ? {} : options.externalData;
   const encoded = encodeModelWithExternalData(model, { location, ...threshold });
-  await writeFile(join(dirname(path), location), encoded.data);
-  await writeFile(path, encoded.model);
+  await writeAtomically(join(dirname(path), location), [encoded.data]);
+  await writeAtomically(path, [encoded.model]);
+}
+
+/**
+ * Writes `chunks` to a temporary file beside `path` and renames it over `path`, so a failure
+ * part-way (a full disk, a crash) never leaves a half-written model where a good one was.
+ */
+async function writeAtomically(path: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  let file: FileHandle | undefined;
+  try {
+    file = await open(temporary, 'w');
+    await file.writev([...chunks]);
+    await file.close();
+    file = undefined;
+    await rename(temporary, path);
+  } catch (cause) {
+    await file?.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw new MechintError('INVALID_FILE', `Cannot write '${path}': ${(cause as Error).message}.`, { cause });
+  }
 }
 
 /**

@@ -133,9 +133,27 @@ export class Backend {
       const session = await this.#ort.InferenceSession.create(bytes, options);
       return new Session(session, this.#ort, this.ep);
     } catch (cause) {
-      throw new MechintError('INVALID_MODEL', `onnxruntime (${this.ep}) rejected the model: ${(cause as Error).message}`, { cause });
+      throw sessionError(cause as Error, this.ep, model instanceof Uint8Array ? undefined : model);
     }
   }
+}
+
+/**
+ * The error for a model onnxruntime refused: `UNSUPPORTED_OP` naming the operator and its nodes
+ * when onnxruntime has no kernel or schema for it, `INVALID_MODEL` otherwise.
+ */
+function sessionError(cause: Error, ep: ExecutionProvider, model: ModelIR | undefined): MechintError {
+  const message = cause.message;
+  const unknownOp = /No Op registered for (\S+) with domain/.exec(message)?.[1] ?? /Could not find an implementation for (\w+)\(/.exec(message)?.[1];
+  if (unknownOp !== undefined) {
+    const nodes = model?.graph.nodes.filter((n) => n.opType === unknownOp).map((n) => n.name) ?? [];
+    return new MechintError(
+      'UNSUPPORTED_OP',
+      `onnxruntime (${ep}) has no kernel for operator '${unknownOp}'${nodes.length ? ` (nodes ${nodes.slice(0, 3).join(', ')})` : ''}; check the opset and domain, or re-export the model with supported operators. onnxruntime said: ${message.split('\n')[0]}`,
+      { cause, details: { opType: unknownOp, nodes } },
+    );
+  }
+  return new MechintError('INVALID_MODEL', `onnxruntime (${ep}) rejected the model: ${message}`, { cause });
 }
 
 function probe(ort: OrtModule, ep: ExecutionProvider): Promise<string | undefined> {
