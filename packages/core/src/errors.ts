@@ -10,6 +10,7 @@ export type MechintErrorCode =
   | 'INVALID_FILE'
   | 'SHAPE_MISMATCH'
   | 'DTYPE_MISMATCH'
+  | 'UNKNOWN_HOOK'
   | 'UNKNOWN_VALUE'
   | 'UNSUPPORTED_OP'
   | 'UNSUPPORTED_DTYPE'

@@ -17,3 +17,4 @@ export * from './runtime/backend.js';
 export * from './runtime/session.js';
 export * from './io/index.js';
 export * from './builder/index.js';
+export * from './hooks/index.js';

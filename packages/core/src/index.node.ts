@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+import { registerModelPathReader } from './hooks/model-source.js';
+import { loadModel } from './io/node.js';
 import { registerOrtBinding, type ExecutionProvider } from './runtime/binding.js';
 
 const HINTS: Record<ExecutionProvider, string> = {
@@ -24,6 +26,8 @@ registerOrtBinding({
   load: async () => (await import('onnxruntime-node')).default,
   installHint: (ep) => HINTS[ep],
 });
+
+registerModelPathReader(loadModel);
 
 export * from './index.common.js';
 export * from './io/node.js';

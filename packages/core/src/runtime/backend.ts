@@ -89,9 +89,20 @@ export class Backend {
 
   /**
    * The session for `model`, created once per variant and reused: keyed by `request.key` when
-   * given, else by the model object itself (a `ModelIR` or its bytes).
+   * given, else by the model object itself (a `ModelIR` or its bytes). `model` may be a function
+   * that builds the variant, called only when no session is cached for the key (a key is then
+   * required).
    */
-  session(model: ModelIR | Uint8Array, request: SessionRequest = {}): Promise<Session> {
+  session(model: ModelIR | Uint8Array | (() => ModelIR | Uint8Array), request: SessionRequest = {}): Promise<Session> {
+    if (typeof model === 'function') {
+      if (request.key === undefined) throw new MechintError('INVALID_ARGUMENT', 'A session built on demand needs a key; pass { key }.');
+      const cached = this.#byKey.get(request.key);
+      if (cached !== undefined) {
+        this.touch(request.key, cached);
+        return cached;
+      }
+      return this.session(model(), request);
+    }
     const cached = request.key === undefined ? this.#byObject.get(model) : this.#byKey.get(request.key);
     if (cached !== undefined) {
       if (request.key !== undefined) this.touch(request.key, cached);

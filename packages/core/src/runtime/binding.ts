@@ -2,7 +2,7 @@
  * The onnxruntime binding in use: `onnxruntime-node` in Node, `onnxruntime-web` in browsers.
  * Each entry point registers its binding; nothing else in the codebase imports onnxruntime.
  */
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import type { Env, InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { MechintError } from '../errors.js';
 
 /** Execution providers @mechint knows how to use. */
@@ -12,6 +12,8 @@ export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 export interface OrtModule {
   InferenceSession: typeof InferenceSession;
   Tensor: typeof OrtTensor;
+  /** onnxruntime's global settings (`ort.env`). */
+  env: Env;
 }
 
 /** How an entry point provides onnxruntime. */
@@ -55,6 +57,26 @@ export function ortBinding(): OrtBinding {
     throw new MechintError('EP_UNAVAILABLE', 'No onnxruntime binding is registered; import @mechint/core through its package entry point (node or browser condition).');
   }
   return registered;
+}
+
+/**
+ * onnxruntime's global settings (`ort.env`) of the registered binding, loading onnxruntime on
+ * first use. Set them before the first `Backend.create`: onnxruntime reads most of them (the
+ * location of onnxruntime-web's `.wasm` / `.mjs` files, wasm threads) once, when its first session
+ * starts. In browsers, point `wasm.wasmPaths` at where your app serves
+ * `onnxruntime-web/dist/ort-wasm-*` when your bundler does not emit those files next to the bundle.
+ *
+ * @example
+ * ```ts
+ * import { Backend, ortEnv } from '@mechint/core';
+ * const env = await ortEnv();
+ * env.logLevel = 'error';
+ * env.wasm.wasmPaths = '/assets/ort/'; // browsers only: where onnxruntime-web's dist files are served
+ * const backend = await Backend.create();
+ * ```
+ */
+export async function ortEnv(): Promise<Env> {
+  return (await loadOrt()).env;
 }
 
 /** The loaded onnxruntime module of the registered binding. */

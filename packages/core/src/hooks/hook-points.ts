@@ -1,0 +1,177 @@
+/**
+ * The hook-point table: every addressable activation of a model, under its raw ONNX name, its
+ * module names (`blocks.0.attn.input`, `blocks.0.attn.output`) and its transformer aliases.
+ */
+import type { Graph } from '../onnx/graph.js';
+import type { NodeProto } from '../onnx/gen/onnx_pb.js';
+import type { Dim } from '../onnx/types.js';
+import type { DType } from '../tensor/dtype.js';
+import type { AttentionReport } from './attention.js';
+import { subgraphReads } from '../onnx/graph.js';
+import { enclosingModules, moduleOf } from './scopes.js';
+
+/** Where a hook-point name comes from. */
+export type HookKind = 'value' | 'module-input' | 'module-output' | 'alias';
+
+/** Roles of a hook point's axes, for interventions' `batch` / `positions` / `heads` / `features`. */
+export interface HookAxes {
+  readonly batch?: number;
+  readonly position?: number;
+  readonly head?: number;
+  readonly feature?: number;
+}
+
+/** Shape and dtype of a value, as probed or recorded. */
+export interface ValueMeta {
+  readonly dtype: DType | undefined;
+  readonly shape: readonly Dim[] | undefined;
+}
+
+/** One addressable activation. */
+export interface HookPoint extends ValueMeta {
+  /** The name to ask for: a raw ONNX value name, `<module>.input` / `.output`, or an alias. */
+  readonly name: string;
+  /** The ONNX value it reads. Several names can share one value. */
+  readonly value: string;
+  readonly kind: HookKind;
+  /** Operator that produces the value (`undefined` for graph inputs). */
+  readonly op: string | undefined;
+  /** Module path of that operator (`''`: the model's root; `undefined`: no scope recorded). */
+  readonly scope: string | undefined;
+  /** Axis roles, from the alias's known layout or from the shape's symbolic dims. */
+  readonly axes: HookAxes;
+  /** Whether the value carries data from the inputs (shape computations and constants do not). */
+  readonly data: boolean;
+}
+
+interface NamedValue {
+  name: string;
+  value: string;
+  kind: HookKind;
+  axes?: HookAxes;
+}
+
+/** Everything the table is built from. */
+export interface HookTableSource {
+  graph: Graph;
+  order: readonly NodeProto[];
+  data: ReadonlySet<string>;
+  attention: AttentionReport;
+  meta: ReadonlyMap<string, ValueMeta>;
+  /** Symbolic dims of the first graph input, outermost first (e.g. `['batch', 'pos']`). */
+  inputSymbols: readonly Dim[];
+}
+
+/** Builds the hook-point table; raw value names win any clash with derived names. */
+export function buildHookTable(source: HookTableSource): HookPoint[] {
+  const { graph, order } = source;
+  const named: NamedValue[] = [];
+  for (const input of graph.feedNames) named.push({ name: input, value: input, kind: 'value' });
+  for (const node of order) for (const out of node.output) if (out !== '') named.push({ name: out, value: out, kind: 'value' });
+  named.push(...moduleNames(graph, order, source.data));
+  named.push(...aliasNames(source.attention, graph));
+  const taken = new Set<string>();
+  const table: HookPoint[] = [];
+  for (const entry of named) {
+    if (taken.has(entry.name)) continue;
+    taken.add(entry.name);
+    const producer = graph.producerOf(entry.value);
+    const meta = source.meta.get(entry.value) ?? { dtype: undefined, shape: undefined };
+    table.push({
+      name: entry.name,
+      value: entry.value,
+      kind: entry.kind,
+      op: producer?.opType,
+      scope: producer === undefined ? undefined : moduleOf(producer),
+      dtype: meta.dtype,
+      shape: meta.shape,
+      axes: entry.axes ?? axesFromShape(meta.shape, source.inputSymbols),
+      data: source.data.has(entry.value),
+    });
+  }
+  return table;
+}
+
+function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>): NamedValue[] {
+  const members = new Map<string, Set<NodeProto>>();
+  for (const node of order) {
+    const module = moduleOf(node);
+    if (module === undefined) continue;
+    for (const m of enclosingModules(module)) {
+      let set = members.get(m);
+      if (set === undefined) members.set(m, (set = new Set()));
+      set.add(node);
+    }
+  }
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  const named: NamedValue[] = [];
+  for (const [module, nodes] of members) {
+    const produced = new Set<string>();
+    for (const n of nodes) for (const o of n.output) produced.add(o);
+    const inputs: string[] = [];
+    const outputs: string[] = [];
+    for (const node of order) {
+      if (!nodes.has(node)) continue;
+      for (const input of [...node.input, ...subgraphReads(node)]) {
+        if (data.has(input) && !produced.has(input) && !inputs.includes(input)) inputs.push(input);
+      }
+      for (const out of node.output) {
+        if (!data.has(out) || outputs.includes(out)) continue;
+        if (graphOutputs.has(out) || graph.consumersOf(out).some((c) => !nodes.has(c))) outputs.push(out);
+      }
+    }
+    inputs.forEach((value, i) => named.push({ name: `${module}.input${i === 0 ? '' : `.${i}`}`, value, kind: 'module-input' }));
+    outputs.forEach((value, i) => named.push({ name: `${module}.output${i === 0 ? '' : `.${i}`}`, value, kind: 'module-output' }));
+  }
+  return named;
+}
+
+const RESIDUAL_AXES: HookAxes = { batch: 0, position: 1, feature: 2 };
+const PATTERN_AXES: HookAxes = { batch: 0, head: 1, position: 2, feature: 3 };
+const Z_AXES: Record<string, HookAxes> = {
+  'batch,pos,head,d_head': { batch: 0, position: 1, head: 2, feature: 3 },
+  'batch,head,pos,d_head': { batch: 0, head: 1, position: 2, feature: 3 },
+};
+
+function aliasNames(report: AttentionReport, graph: Graph): NamedValue[] {
+  const named: NamedValue[] = [];
+  for (const site of report.sites) {
+    const tl = `blocks.${site.layer}`;
+    const attn = site.module ?? `${tl}.attn`;
+    const zAxes = Z_AXES[site.zLayout]!;
+    named.push({ name: `${attn}.pattern`, value: site.pattern, kind: 'alias', axes: PATTERN_AXES });
+    named.push({ name: `${attn}.z`, value: site.z, kind: 'alias', axes: zAxes });
+    named.push({ name: `${tl}.attn.hook_pattern`, value: site.pattern, kind: 'alias', axes: PATTERN_AXES });
+    named.push({ name: `${tl}.attn.hook_z`, value: site.z, kind: 'alias', axes: zAxes });
+    const r = site.residual;
+    if (r === undefined) continue;
+    named.push({ name: `${tl}.hook_resid_pre`, value: r.residPre, kind: 'alias', axes: RESIDUAL_AXES });
+    named.push({ name: `${tl}.hook_attn_out`, value: r.attnOut, kind: 'alias', axes: RESIDUAL_AXES });
+    named.push({ name: `${tl}.hook_resid_mid`, value: r.residMid, kind: 'alias', axes: RESIDUAL_AXES });
+    if (r.mlpOut !== undefined) named.push({ name: `${tl}.hook_mlp_out`, value: r.mlpOut, kind: 'alias', axes: RESIDUAL_AXES });
+    named.push({ name: `${tl}.hook_resid_post`, value: r.residPost, kind: 'alias', axes: RESIDUAL_AXES });
+  }
+  const last = report.sites.at(-1)?.residual;
+  if (last !== undefined && graph.outputs.length === 1) {
+    const logits = graph.outputs[0]!.name;
+    named.push({ name: 'logits', value: logits, kind: 'alias', axes: RESIDUAL_AXES });
+  }
+  return named;
+}
+
+/**
+ * Axis roles read off symbolic dims: the axis sized like the first input's first symbolic dim is
+ * the batch, the one sized like its second is the position; the last other axis holds features.
+ */
+function axesFromShape(shape: readonly Dim[] | undefined, symbols: readonly Dim[]): HookAxes {
+  if (shape === undefined || shape.length === 0) return {};
+  const find = (symbol: Dim | undefined) => (typeof symbol === 'string' ? shape.indexOf(symbol) : -1);
+  const batch = find(symbols[0]);
+  const position = find(symbols[1]);
+  const last = shape.length - 1;
+  return {
+    ...(batch >= 0 ? { batch } : {}),
+    ...(position >= 0 ? { position } : {}),
+    ...(last !== batch && last !== position ? { feature: last } : {}),
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * `HookedModel`: every activation of an exported model, by name — cached, edited in the graph, or
+ * handed to JavaScript — on any execution provider.
+ */
+import { MechintError } from '../errors.js';
+import { decodeModel } from '../onnx/codec.js';
+import { ModelIR } from '../onnx/model.js';
+import { Backend, type BackendOptions } from '../runtime/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ActivationCache } from './activation-cache.js';
+import { findAttention, type AttentionReport } from './attention.js';
+import { dataValues } from './dataflow.js';
+import { execute, type ExecuteContext, type HookFunction } from './execute.js';
+import { buildHookTable, type HookPoint } from './hook-points.js';
+import type { Intervention } from './interventions.js';
+import { readModelSource } from './model-source.js';
+import { inputDims, probeValues } from './probe.js';
+import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
+
+let nextId = 0;
+
+/** Options of {@link HookedModel.load}. */
+export interface HookedModelOptions {
+  /** Execution provider(s) for runs, as in `Backend.create` (default `'cpu'` in Node). */
+  ep?: BackendOptions['ep'];
+  /** A backend to share between models (overrides `ep`). */
+  backend?: Backend;
+  /**
+   * Learn every hook point's shape and dtype from two probe runs on synthetic inputs (default
+   * `true`). Without it, interventions cannot check shapes and are refused.
+   */
+  probe?: boolean;
+}
+
+/** Options of {@link HookedModel.run}. */
+export interface RunHooksOptions {
+  /** Declarative edits, compiled into the graph. */
+  interventions?: readonly Intervention[];
+  /** JavaScript hooks by hook-point name: each splits the graph at its activation. */
+  hooks?: Readonly<Record<string, HookFunction>>;
+  /** Graph outputs to return (default: all). */
+  outputs?: readonly string[];
+}
+
+/** Options of {@link HookedModel.runWithCache}. */
+export interface RunWithCacheOptions extends Omit<RunHooksOptions, 'hooks'> {
+  /**
+   * Which activations to record: names, regular expressions, predicates. Default: every hook point
+   * that carries data and has a module name or alias (every data-carrying value when the model
+   * has neither).
+   */
+  hooks?: HookSelector | readonly HookSelector[];
+  /** JavaScript hooks by hook-point name, applied before recording. */
+  functions?: Readonly<Record<string, HookFunction>>;
+}
+
+/**
+ * A loaded model with named hook points.
+ *
+ * @example
+ * ```ts
+ * import { HookedModel, Tensor } from '@mechint/core';
+ * const model = await HookedModel.load('packages/core/test/fixtures/gpt2l.onnx');
+ * const tokens = Tensor.from([[0n, 3n, 4n, 5n, 3n, 4n, 5n]]);
+ * const { cache } = await model.runWithCache({ tokens }, { hooks: [/attn\.pattern$/] });
+ * const ablated = await model.run({ tokens }, { interventions: [{ hook: 'blocks.1.attn.z', op: 'zero', heads: [0] }] });
+ * console.log(cache.get('blocks.1.attn.pattern').shape, ablated['logits']!.shape);
+ * ```
+ */
+export class HookedModel {
+  /** The model as loaded; runs build variants of it and never modify it. */
+  readonly model: ModelIR;
+  /** The backend runs use. */
+  readonly backend: Backend;
+  /** Every addressable activation. */
+  readonly hookPoints: readonly HookPoint[];
+  /** What attention recognition found (see {@link HookedModel.describeAttention}). */
+  readonly attention: AttentionReport;
+  readonly #context: ExecuteContext;
+
+  private constructor(model: ModelIR, backend: Backend, hookPoints: readonly HookPoint[], attention: AttentionReport, order: ReadonlyMap<string, number>) {
+    this.model = model;
+    this.backend = backend;
+    this.hookPoints = hookPoints;
+    this.attention = attention;
+    this.#context = { id: `hooked-${nextId++}`, model, backend, table: hookPoints, order };
+  }
+
+  /**
+   * Loads a model from a path (Node), a URL (fetched), bytes or a decoded `ModelIR`, names its hook
+   * points and probes their shapes.
+   */
+  static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
+    const model = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
+    const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
+    const order = model.graph.topologicalOrder();
+    const data = dataValues(model.graph, order);
+    const attention = findAttention(model.graph, order);
+    const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
+    const meta = options.probe === false ? new Map() : await probeValues(model, values, await Backend.create({ ep: ['cpu', 'wasm'] }));
+    const firstInput = inputDims(model).values().next().value ?? [];
+    const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
+    const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));
+    return new HookedModel(model, backend, hookPoints, attention, position);
+  }
+
+  /** The hook point named `name` (`UNKNOWN_HOOK` with the closest names otherwise). */
+  hookPoint(name: string): HookPoint {
+    return resolveHook(this.hookPoints, name);
+  }
+
+  /** A sentence on which attention layers were recognised, and which were not and why. */
+  describeAttention(): string {
+    const { sites, fused, unmatchedSoftmax } = this.attention;
+    const parts = [`${sites.length} attention layer(s) recognised${sites.length ? ` (${sites.map((s) => s.module ?? `layer ${s.layer}`).join(', ')})` : ''}`];
+    const residual = sites.filter((s) => s.residual !== undefined).length;
+    if (sites.length > 0) parts.push(`residual aliases for ${residual} of them`);
+    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')}`);
+    if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);
+    return `${parts.join('; ')}.`;
+  }
+
+  /**
+   * Runs the model with interventions compiled into the graph and JavaScript hooks; returns the
+   * graph outputs.
+   */
+  async run(feeds: Readonly<Record<string, Tensor>>, options: RunHooksOptions = {}): Promise<Record<string, Tensor>> {
+    const result = await this.execute(feeds, { ...options, record: [], functions: options.hooks ?? {} });
+    return result.outputs;
+  }
+
+  /** Runs the model and records the selected activations, in one session call per graph split. */
+  async runWithCache(feeds: Readonly<Record<string, Tensor>>, options: RunWithCacheOptions = {}): Promise<{ outputs: Record<string, Tensor>; cache: ActivationCache }> {
+    const selected = options.hooks === undefined ? this.defaultCacheHooks() : selectHooks(this.hookPoints, options.hooks);
+    const result = await this.execute(feeds, { ...options, record: selected, functions: options.functions ?? {} });
+    return { outputs: result.outputs, cache: new ActivationCache(result.recorded, this.hookPoints, selected) };
+  }
+
+  /** Releases the sessions of this model's backend. */
+  async dispose(): Promise<void> {
+    await this.backend.dispose();
+  }
+
+  private async execute(
+    feeds: Readonly<Record<string, Tensor>>,
+    options: { interventions?: readonly Intervention[] | undefined; outputs?: readonly string[] | undefined; record: readonly HookPoint[]; functions: Readonly<Record<string, HookFunction>> },
+  ) {
+    const graphOutputs = this.model.graph.outputs.map((o) => o.name);
+    const outputs = options.outputs ?? graphOutputs;
+    const unknown = outputs.filter((o) => !graphOutputs.includes(o));
+    if (unknown.length > 0) throw new MechintError('UNKNOWN_VALUE', `Not graph outputs: ${unknown.join(', ')}; outputs are ${graphOutputs.join(', ')}.`);
+    const functions = Object.entries(options.functions).map(([name, fn]) => ({ hook: this.hookPoint(name), fn }));
+    return execute(this.#context, this.dimsOf(feeds), {
+      feeds,
+      interventions: options.interventions ?? [],
+      functions,
+      record: options.record.filter((h, i, all) => all.findIndex((o) => o.value === h.value) === i),
+      outputs,
+    });
+  }
+
+  private dimsOf(feeds: Readonly<Record<string, Tensor>>): Map<string, number> {
+    const expected = this.model.graph.feedNames;
+    const missing = expected.filter((n) => !(n in feeds));
+    const extra = Object.keys(feeds).filter((n) => !expected.includes(n));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new MechintError('INVALID_ARGUMENT', `Feeds must be exactly the model's inputs [${expected.join(', ')}]:${missing.length ? ` missing ${missing.join(', ')};` : ''}${extra.length ? ` unknown ${extra.join(', ')};` : ''}`);
+    }
+    const dims = new Map<string, number>();
+    for (const [name, shape] of inputDims(this.model)) {
+      const tensor = feeds[name]!;
+      shape.forEach((d, axis) => {
+        const size = tensor.shape[axis];
+        if (typeof d === 'string' && size !== undefined) dims.set(d, size);
+      });
+    }
+    return dims;
+  }
+
+  private defaultCacheHooks(): HookPoint[] {
+    const named = this.hookPoints.filter((h) => h.kind !== 'value' && h.data);
+    return named.length > 0 ? named : this.hookPoints.filter((h) => h.data);
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Hooks: named activations of exported models, cached, edited in the graph or by JavaScript.
+ */
+export { HookedModel, type HookedModelOptions, type RunHooksOptions, type RunWithCacheOptions } from './hooked-model.js';
+export { ActivationCache } from './activation-cache.js';
+export type { HookAxes, HookKind, HookPoint, ValueMeta } from './hook-points.js';
+export type { AttentionReport, AttentionSite, ResidualSite } from './attention.js';
+export type { HookFunction } from './execute.js';
+export type { HookSelector } from './selectors.js';
+export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';
+export { moduleOf } from './scopes.js';
+export { registerModelPathReader } from './model-source.js';
