@@ -41,7 +41,8 @@ export async function probeValues(model: ModelIR, values: readonly string[], bac
   const variant = model.clone();
   const outputs = values.filter((v) => !model.graph.feedNames.includes(v));
   for (const v of outputs) variant.graph.addOutput(v);
-  const session = await backend.session(variant);
+  const session = await backend.session(variant).catch(() => undefined);
+  if (session === undefined) return new Map();
   const runs: Record<string, Tensor>[] = [];
   for (const run of [0, 1] as const) {
     const size = (d: Dim): number => (typeof d === 'number' ? d : SIZES[symbols.indexOf(d as string)]![run]);
