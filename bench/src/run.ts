@@ -5,10 +5,12 @@
  *   pnpm bench onnx-codec     # one
  */
 import { table, type Comparison } from './harness.js';
+import { hooksBenchmark } from './hooks.js';
 import { onnxCodecBenchmark } from './onnx-codec.js';
 
 const BENCHMARKS: Record<string, (runs: number) => Promise<Comparison[]>> = {
   'onnx-codec': onnxCodecBenchmark,
+  hooks: hooksBenchmark,
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -2,35 +2,46 @@ import { jest } from '@jest/globals';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
- * The README's quick start is code users paste: it must run as written (only the package import
- * is pointed at the source here), from the repository root.
+ * The README's examples are code users paste: each ```ts block must run as written (only the
+ * package import is pointed at the source here), from the repository root, and print what its
+ * comments say.
  */
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const quickStart = /## Quick start[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
-describe('README quick start', () => {
-  it('is present', () => {
-    expect(quickStart).toContain("from '@mechint/core'");
+async function runBlock(code: string, index: number): Promise<unknown[][]> {
+  const dir = new URL('./.generated/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL(`readme-block-${index}.ts`, dir);
+  writeFileSync(file, code.replace("from '@mechint/core'", "from '../../src/index.node.js'"));
+  const printed: unknown[][] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
+  const cwd = process.cwd();
+  process.chdir(new URL('../../../', import.meta.url).pathname);
+  try {
+    await import(file.pathname);
+  } finally {
+    process.chdir(cwd);
+    log.mockRestore();
+  }
+  return printed;
+}
+
+describe('README examples', () => {
+  it('has a quick start and a hooked-model example', () => {
+    expect(blocks).toHaveLength(2);
   });
 
-  it('runs and prints what its comment says', async () => {
-    const dir = new URL('./.generated/', import.meta.url);
-    mkdirSync(dir, { recursive: true });
-    const file = new URL('readme-quick-start.ts', dir);
-    writeFileSync(file, quickStart!.replace("from '@mechint/core'", "from '../../src/index.node.js'"));
-    const printed: unknown[][] = [];
-    const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
-    const cwd = process.cwd();
-    process.chdir(new URL('../../../', import.meta.url).pathname);
-    try {
-      await import(file.pathname);
-    } finally {
-      process.chdir(cwd);
-      log.mockRestore();
-    }
-    const [ep, logits, pattern] = printed[0]!;
+  it('quick start runs and prints what its comment says', async () => {
+    const [[ep, logits, pattern]] = (await runBlock(blocks[0]!, 0)) as [[string, number[], number[]]];
     expect(['cpu', 'webgpu']).toContain(ep);
     expect(logits).toEqual([1, 9, 24]);
     expect(pattern).toEqual([1, 4, 9, 9]);
+  });
+
+  it('hooked-model example runs and prints what its comments say', async () => {
+    const printed = await runBlock(blocks[1]!, 1);
+    expect(String(printed[0]![0])).toMatch(/^2 attention layer\(s\) recognised \(blocks\.0\.attn, blocks\.1\.attn\)/);
+    expect(printed[1]).toEqual([[1, 4, 9, 9], [1, 9, 24]]);
   });
 });
