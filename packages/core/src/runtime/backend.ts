@@ -59,6 +59,7 @@ export class Backend {
   readonly #options: BackendOptions;
   readonly #byKey = new Map<string, Promise<Session>>();
   readonly #byObject = new WeakMap<object, Promise<Session>>();
+  readonly #unkeyed = new Set<Promise<Session>>();
 
   private constructor(ort: OrtModule, ep: ExecutionProvider, options: BackendOptions) {
     this.#ort = ort;
@@ -109,16 +110,28 @@ export class Backend {
       return cached;
     }
     const created = this.createSession(model);
-    created.catch(() => (request.key === undefined ? this.#byObject.delete(model) : this.#byKey.delete(request.key)));
-    if (request.key === undefined) this.#byObject.set(model, created);
-    else this.touch(request.key, created);
+    created.catch(() => {
+      if (request.key === undefined) {
+        this.#byObject.delete(model);
+        this.#unkeyed.delete(created);
+      } else {
+        this.#byKey.delete(request.key);
+      }
+    });
+    if (request.key === undefined) {
+      this.#byObject.set(model, created);
+      this.#unkeyed.add(created);
+    } else {
+      this.touch(request.key, created);
+    }
     return created;
   }
 
   /** Releases every cached session. */
   async dispose(): Promise<void> {
-    const sessions = [...this.#byKey.values()];
+    const sessions = [...this.#byKey.values(), ...this.#unkeyed];
     this.#byKey.clear();
+    this.#unkeyed.clear();
     await Promise.all(sessions.map(async (s) => (await s.catch(() => undefined))?.release()));
   }
 

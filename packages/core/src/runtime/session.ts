@@ -62,7 +62,7 @@ export class Session {
       }
     }
     const ortFeeds: Record<string, OrtTensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = tensor.toOrt();
+    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, tensor.data as Float32Array, [...tensor.shape]);
     let results: InferenceSession.ReturnType;
     try {
       results = await this.#session.run(ortFeeds, [...fetches]);
