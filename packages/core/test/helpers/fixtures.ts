@@ -20,9 +20,9 @@ export function modelBytes(model: FixtureModel): Uint8Array {
   return readFileSync(fixturePath(`${model}.onnx`));
 }
 
-/** The arrays of `<model>.reference.npz`, written by torch. */
-export function reference(model: FixtureModel): Record<string, Tensor> {
-  return readNpz(readFileSync(fixturePath(`${model}.reference.npz`)));
+/** The arrays of `<model>.reference.npz` (or another npz of torch references), written by torch. */
+export function reference(model: FixtureModel | 'gpt_hf', file = `${model}.reference.npz`): Record<string, Tensor> {
+  return readNpz(readFileSync(fixturePath(file)));
 }
 
 /** The parsed `<model>.meta.json`. */
