@@ -3,6 +3,7 @@
  * with its ratio, and the machine it ran on.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /** Timings of one measured task, in milliseconds. */
@@ -17,6 +18,8 @@ export interface Comparison {
   ours: Timing;
   reference: Timing;
   referenceName: string;
+  /** Anything else worth a column: peak memory, sizes, accuracy. */
+  note?: string;
 }
 
 /** Median of a list of numbers. */
@@ -55,15 +58,27 @@ export function table(rows: readonly Comparison[]): string {
   const lines = [
     `Machine: ${machine()}`,
     '',
-    '| benchmark | @mechint median (ms) | reference | reference median (ms) | ratio (ours / ref) | runs |',
-    '|---|---:|---|---:|---:|---:|',
+    '| benchmark | @mechint median (ms) | reference | reference median (ms) | ratio (ours / ref) | runs | notes |',
+    '|---|---:|---|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.benchmark} | ${r.ours.median.toFixed(1)} | ${r.referenceName} | ${r.reference.median.toFixed(1)} | ${(r.ours.median / r.reference.median).toFixed(2)} | ${r.ours.runs.length} / ${r.reference.runs.length} |`,
+      `| ${r.benchmark} | ${r.ours.median.toFixed(1)} | ${r.referenceName} | ${r.reference.median.toFixed(1)} | ${(r.ours.median / r.reference.median).toFixed(2)} | ${r.ours.runs.length} / ${r.reference.runs.length} | ${r.note ?? ''} |`,
     );
   }
   return lines.join('\n');
+}
+
+/** Peak resident memory of this process so far, in MiB (Linux: VmHWM; elsewhere the current RSS). */
+export function peakMemoryMiB(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    if (kib !== undefined) return Number(kib) / 1024;
+  } catch {
+    // not Linux: fall through to the current resident size
+  }
+  return process.memoryUsage().rss / 2 ** 20;
 }
 
 /** Runs a Python reference script with Debian's python3 and parses the JSON line it prints. */

@@ -29,7 +29,7 @@ function ensureModel(): void {
 }
 
 /** Runs the hooks benchmark and returns its table rows. */
-export async function hooksBenchmark(runs: number): Promise<Comparison[]> {
+export async function benchmark(runs: number): Promise<Comparison[]> {
   ensureModel();
   const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
   const model = await HookedModel.load(onnxPath, { backend });

@@ -30,7 +30,7 @@ function ensureModel(): void {
 }
 
 /** Runs the codec benchmark and returns its table rows. */
-export async function onnxCodecBenchmark(runs: number): Promise<Comparison[]> {
+export async function benchmark(runs: number): Promise<Comparison[]> {
   ensureModel();
   const bytes = readFileSync(modelPath);
   const dir = mkdtempSync(join(tmpdir(), 'mechint-bench-'));

@@ -1,24 +1,25 @@
 /**
- * Runs every benchmark (or those named on the command line) and prints one table.
+ * Runs benchmarks and prints one table. Each benchmark is the module `src/<name>.ts`, exporting
+ * `benchmark(runs): Promise<Comparison[]>`.
  *
- *   pnpm bench                # all
- *   pnpm bench onnx-codec     # one
+ *   pnpm bench                    # every benchmark listed below
+ *   pnpm bench onnx-codec hooks   # some
+ *   BENCH_RUNS=9 pnpm bench hooks # more runs (default 7; at least 5)
  */
 import { table, type Comparison } from './harness.js';
-import { hooksBenchmark } from './hooks.js';
-import { onnxCodecBenchmark } from './onnx-codec.js';
 
-const BENCHMARKS: Record<string, (runs: number) => Promise<Comparison[]>> = {
-  'onnx-codec': onnxCodecBenchmark,
-  hooks: hooksBenchmark,
-};
+const ALL = ['onnx-codec', 'hooks'];
+
+interface BenchmarkModule {
+  benchmark(runs: number): Promise<Comparison[]>;
+}
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const runs = Number(process.env['BENCH_RUNS'] ?? 7);
 const rows: Comparison[] = [];
-for (const name of requested.length > 0 ? requested : Object.keys(BENCHMARKS)) {
-  const benchmark = BENCHMARKS[name];
-  if (benchmark === undefined) throw new Error(`Unknown benchmark '${name}'; known: ${Object.keys(BENCHMARKS).join(', ')}.`);
-  rows.push(...(await benchmark(runs)));
+for (const name of requested.length > 0 ? requested : ALL) {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Benchmark names are lower-case words; got '${name}'.`);
+  const module = (await import(`./${name}.js`)) as BenchmarkModule;
+  rows.push(...(await module.benchmark(runs)));
 }
 console.log(table(rows));

@@ -6,7 +6,7 @@
  */
 import { registerModelPathReader } from './hooks/model-source.js';
 import { loadModel } from './io/node.js';
-import { registerOrtBinding, type ExecutionProvider } from './runtime/binding.js';
+import { registerOrtBinding, type ExecutionProvider, type OrtModule } from './runtime/binding.js';
 
 const HINTS: Record<ExecutionProvider, string> = {
   cpu: 'The CPU provider ships with onnxruntime-node; reinstall it (pnpm install).',
@@ -23,7 +23,10 @@ const HINTS: Record<ExecutionProvider, string> = {
 registerOrtBinding({
   platform: 'node',
   providers: ['cuda', 'webgpu', 'cpu'],
-  load: async () => (await import('onnxruntime-node')).default,
+  load: async () => {
+    const ort: OrtModule & { default?: OrtModule } = await import('onnxruntime-node');
+    return ort.default ?? ort;
+  },
   installHint: (ep) => HINTS[ep],
 });
 
