@@ -2,26 +2,10 @@
  * GraphBuilder elementwise, comparison, logic and cast operators, run on onnxruntime's CPU
  * provider and checked against plain JavaScript on seeded random inputs.
  */
-import { Backend, Tensor } from '../src/index.node.js';
+import { Tensor } from '../src/index.node.js';
 import { GraphBuilder, type Value } from '../src/builder/index.js';
 import { mulberry32, randomInts, uniform } from './helpers/random.js';
-
-let backend: Backend;
-beforeAll(async () => {
-  backend = await Backend.create({ ep: 'cpu' });
-});
-
-async function run(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  return (await backend.session(g.build())).run(feeds);
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i]!;
-    if (Math.abs(actual[i]! - e) > tolerance * (1 + Math.abs(e))) throw new Error(`element ${i}: got ${actual[i]}, expected ${e}`);
-  }
-}
+import { expectClose, run } from './helpers/builder.js';
 
 /** erf by its Maclaurin series, accurate to ~1e-12 for |x| ≤ 2. */
 function erf(x: number): number {

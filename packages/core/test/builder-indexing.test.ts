@@ -2,18 +2,10 @@
  * GraphBuilder indexing — Gather, GatherElements, ScatterElements, ScatterND, Slice — against
  * plain JavaScript loops on seeded random inputs.
  */
-import { Backend, Tensor } from '../src/index.node.js';
+import { Tensor } from '../src/index.node.js';
 import { GraphBuilder } from '../src/builder/index.js';
 import { mulberry32, randomInts, uniform } from './helpers/random.js';
-
-let backend: Backend;
-beforeAll(async () => {
-  backend = await Backend.create({ ep: 'cpu' });
-});
-
-async function run(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  return (await backend.session(g.build())).run(feeds);
-}
+import { run } from './helpers/builder.js';
 
 describe('gather', () => {
   it('takes rows by (negative) index and drops the axis for a scalar index', async () => {

@@ -2,18 +2,10 @@
  * GraphBuilder layout operators — Reshape, Transpose, Concat, Squeeze / Unsqueeze, Expand, Tile,
  * Flatten, Shape, Size, Identity, Range — against plain JavaScript index arithmetic.
  */
-import { Backend, Tensor } from '../src/index.node.js';
+import { Tensor } from '../src/index.node.js';
 import { GraphBuilder } from '../src/builder/index.js';
 import { mulberry32, uniform } from './helpers/random.js';
-
-let backend: Backend;
-beforeAll(async () => {
-  backend = await Backend.create({ ep: 'cpu' });
-});
-
-async function run(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  return (await backend.session(g.build())).run(feeds);
-}
+import { run } from './helpers/builder.js';
 
 const values = (t: Tensor) => Array.from(t.data as Float32Array);
 

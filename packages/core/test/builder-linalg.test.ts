@@ -2,26 +2,10 @@
  * GraphBuilder linear algebra — MatMul, Gemm, Einsum — and the kernels domain packages build from
  * it (Gram matrices, pairwise squared distances), checked against plain JavaScript loops.
  */
-import { Backend, Tensor } from '../src/index.node.js';
+import { Tensor } from '../src/index.node.js';
 import { GraphBuilder } from '../src/builder/index.js';
 import { mulberry32, uniform } from './helpers/random.js';
-
-let backend: Backend;
-beforeAll(async () => {
-  backend = await Backend.create({ ep: 'cpu' });
-});
-
-async function run(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  return (await backend.session(g.build())).run(feeds);
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i]!;
-    if (Math.abs(actual[i]! - e) > tolerance * (1 + Math.abs(e))) throw new Error(`element ${i}: got ${actual[i]}, expected ${e}`);
-  }
-}
+import { expectClose, run } from './helpers/builder.js';
 
 /** C = A·B for row-major A [n, k] and B [k, m], by the triple loop. */
 function matmulLoop(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): number[] {

@@ -2,26 +2,10 @@
  * GraphBuilder reductions — Reduce*, ArgMax / ArgMin, Softmax / LogSoftmax, TopK, CumSum — on
  * opsets where their `axes` are attributes and where they are inputs, against plain JavaScript.
  */
-import { Backend, Tensor } from '../src/index.node.js';
+import { Tensor } from '../src/index.node.js';
 import { GraphBuilder, type ReduceOptions, type Value } from '../src/builder/index.js';
 import { mulberry32, uniform } from './helpers/random.js';
-
-let backend: Backend;
-beforeAll(async () => {
-  backend = await Backend.create({ ep: 'cpu' });
-});
-
-async function run(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  return (await backend.session(g.build())).run(feeds);
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i]!;
-    if (Math.abs(actual[i]! - e) > tolerance * (1 + Math.abs(e))) throw new Error(`element ${i}: got ${actual[i]}, expected ${e}`);
-  }
-}
+import { expectClose, run, runModel } from './helpers/builder.js';
 
 /** Row-major strides of `shape`. */
 function strides(shape: readonly number[]): number[] {
@@ -82,7 +66,7 @@ describe.each([13, 17, 18])('reductions on an opset-%i builder', (opset) => {
     const withAxes = model.graph.nodes.filter((n) => n.opType === opType && (n.input.length > 1 || n.attribute.some((a) => a.name === 'axes')));
     expect(withAxes).toHaveLength(3);
     expect(withAxes.every((n) => (axesAsInput ? n.input.length === 2 : n.attribute.some((a) => a.name === 'axes')))).toBe(true);
-    const out = await (await backend.session(model)).run({ x });
+    const out = await runModel(model, { x });
     axesCases.forEach((_, i) => {
       expect(out[`y${i}`]!.shape).toEqual(expected[i]!.shape);
       expectClose(out[`y${i}`]!.data as Float32Array, expected[i]!.values);

@@ -2,18 +2,10 @@
  * GraphBuilder: what a built model contains, how values are typed and named, the `op` escape
  * hatch, and the mistakes it refuses before anything runs.
  */
-import { Backend, MechintError, Tensor, decodeModel, describeTensorType, encodeModel } from '../src/index.node.js';
+import { MechintError, Tensor, decodeModel, describeTensorType, encodeModel } from '../src/index.node.js';
 import { GraphBuilder, MAX_OPSET, MIN_OPSET, attr, attributeProto } from '../src/builder/index.js';
 import { AttributeProto_AttributeType } from '../src/onnx/gen/onnx_pb.js';
-
-let backend: Backend;
-beforeAll(async () => {
-  backend = await Backend.create({ ep: 'cpu' });
-});
-
-async function run(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  return (await backend.session(g.build())).run(feeds);
-}
+import { run, runModel } from './helpers/builder.js';
 
 function expectError(f: () => unknown, code: string, message?: RegExp): void {
   let caught: unknown;
@@ -51,7 +43,7 @@ describe('a built model', () => {
     g.output(g.add(g.input('x', 'float32', [2]), 1), 'y');
     const model = g.build();
     expect(model.irVersion).toBe(ir);
-    const { y } = await (await backend.session(model)).run({ x: Tensor.from([1, 2]) });
+    const { y } = await runModel(model, { x: Tensor.from([1, 2]) });
     expect(y!.toArray()).toEqual([2, 3]);
   });
 
