@@ -18,3 +18,4 @@ export * from './runtime/session.js';
 export * from './io/index.js';
 export * from './builder/index.js';
 export * from './hooks/index.js';
+export * from './grad/index.js';

@@ -13,6 +13,8 @@ import { dataValues } from './dataflow.js';
 import { execute, type ExecuteContext, type HookFunction } from './execute.js';
 import { buildHookTable, type HookPoint } from './hook-points.js';
 import type { Intervention } from './interventions.js';
+import { GRAD_SEED_INPUT, gradients } from '../grad/gradients.js';
+import type { GradRule } from '../grad/context.js';
 import { readModelSource } from './model-source.js';
 import { inputDims, probeValues } from './probe.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
@@ -40,6 +42,26 @@ export interface RunHooksOptions {
   hooks?: Readonly<Record<string, HookFunction>>;
   /** Graph outputs to return (default: all). */
   outputs?: readonly string[];
+}
+
+/** Options of {@link HookedModel.runWithGrad}. */
+export interface RunWithGradOptions {
+  /** What to differentiate: a hook point or graph output. */
+  of: string;
+  /** With respect to: hook points, parameters (initializer names) or graph inputs. */
+  wrt: readonly string[];
+  /** Weights of `of` (its shape); default all ones. One-hot per batch item gives per-item gradients. */
+  seed?: Tensor;
+  /** Backward rules replacing the registered ones, by operator type (DeepLIFT's rescale, surrogate gradients). */
+  overrides?: Readonly<Record<string, GradRule>>;
+}
+
+const ruleIds = new WeakMap<GradRule, number>();
+let nextRuleId = 0;
+function ruleId(rule: GradRule): number {
+  let id = ruleIds.get(rule);
+  if (id === undefined) ruleIds.set(rule, (id = ++nextRuleId));
+  return id;
 }
 
 /** Options of {@link HookedModel.runWithCache}. */
@@ -77,6 +99,7 @@ export class HookedModel {
   /** What attention recognition found (see {@link HookedModel.describeAttention}). */
   readonly attention: AttentionReport;
   readonly #context: ExecuteContext;
+  readonly #gradOutputs = new Map<string, Readonly<Record<string, string>>>();
 
   private constructor(model: ModelIR, backend: Backend, hookPoints: readonly HookPoint[], attention: AttentionReport, order: ReadonlyMap<string, number>) {
     this.model = model;
@@ -136,6 +159,33 @@ export class HookedModel {
     return { outputs: result.outputs, cache: new ActivationCache(result.recorded, this.hookPoints, selected) };
   }
 
+  /**
+   * Runs the model and the gradients of `of` with respect to every `wrt` — hook points,
+   * parameters (initializer names) or graph inputs — in one session call; `seed` (shaped like
+   * `of`) weights the output, by default all ones (the gradient of its sum).
+   */
+  async runWithGrad(feeds: Readonly<Record<string, Tensor>>, options: RunWithGradOptions): Promise<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
+    const of = this.valueOf(options.of);
+    const wrt = options.wrt.map((w) => this.valueOf(w));
+    const overrides = options.overrides ?? {};
+    const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${Object.entries(overrides).map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}]`;
+    this.dimsOf(feeds);
+    const session = await this.backend.session(() => {
+      const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
+      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, shapes });
+      this.#gradOutputs.set(key, built.grads);
+      return built.model;
+    }, { key });
+    const names = this.#gradOutputs.get(key)!;
+    const seedFeed = options.seed === undefined ? {} : { [GRAD_SEED_INPUT]: options.seed };
+    const result = await session.run({ ...feeds, ...seedFeed });
+    const graphOutputs = this.model.graph.outputs.map((o) => o.name);
+    return {
+      outputs: Object.fromEntries(graphOutputs.map((o) => [o, result[o]!])),
+      grads: Object.fromEntries(options.wrt.map((w, i) => [w, result[names[wrt[i]!]!]!])),
+    };
+  }
+
   /** Releases the sessions of this model's backend. */
   async dispose(): Promise<void> {
     await this.backend.dispose();
@@ -175,6 +225,12 @@ export class HookedModel {
       });
     }
     return dims;
+  }
+
+  private valueOf(name: string): string {
+    if (this.hookPoints.some((h) => h.name === name)) return this.hookPoint(name).value;
+    if (this.model.graph.initializer(name) !== undefined) return name;
+    return this.hookPoint(name).value;
   }
 
   private defaultCacheHooks(): HookPoint[] {

@@ -1,7 +1,7 @@
 /**
  * Hooks: named activations of exported models, cached, edited in the graph or by JavaScript.
  */
-export { HookedModel, type HookedModelOptions, type RunHooksOptions, type RunWithCacheOptions } from './hooked-model.js';
+export { HookedModel, type HookedModelOptions, type RunHooksOptions, type RunWithCacheOptions, type RunWithGradOptions } from './hooked-model.js';
 export { ActivationCache } from './activation-cache.js';
 export type { HookAxes, HookKind, HookPoint, ValueMeta } from './hook-points.js';
 export type { AttentionReport, AttentionSite, ResidualSite } from './attention.js';

@@ -1,0 +1,167 @@
+/**
+ * Reverse-mode automatic differentiation as an IR → IR transformation: the returned model also
+ * computes gradients, as ordinary ONNX nodes, so they run on any execution provider.
+ */
+import { create } from '@bufbuild/protobuf';
+import { MechintError } from '../errors.js';
+import { ValueInfoProtoSchema, type NodeProto } from '../onnx/gen/onnx_pb.js';
+import type { ModelIR } from '../onnx/model.js';
+import { closestNames } from '../onnx/names.js';
+import type { Dim } from '../onnx/types.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Splicer } from '../hooks/splicer.js';
+import { ancestors, descendants } from '../hooks/dataflow.js';
+import { GradContext, type GradRule } from './context.js';
+import { NON_DIFFERENTIABLE, gradRule } from './rules/index.js';
+
+/** Options of {@link gradients}. */
+export interface GradientsOptions {
+  /** The value to differentiate (a graph output or any intermediate value). */
+  of: string;
+  /** Values to differentiate with respect to: graph inputs, initializers or intermediate values. */
+  wrt: readonly string[];
+  /**
+   * `'ones'` (default): the gradient of `sum(of)`. `'input'`: the seed is a new graph input
+   * `__mechint_grad_seed` shaped like `of` — a one-hot seed per batch item gives one gradient per
+   * item in one call.
+   */
+  seed?: 'ones' | 'input';
+  /** Backward rules replacing the registered ones for this call, by operator type. */
+  overrides?: Readonly<Record<string, GradRule>>;
+  /** Static shapes of values, when known (e.g. a HookedModel's probe): lets the transform skip broadcast reductions. */
+  shapes?: ReadonlyMap<string, readonly Dim[]>;
+}
+
+/** The differentiated model and where to find its gradients. */
+export interface GradientGraph {
+  /** The original model plus the backward nodes; its outputs are the original ones, then the gradients. */
+  readonly model: ModelIR;
+  /** Output name of the gradient of each `wrt` value. */
+  readonly grads: Readonly<Record<string, string>>;
+  /** Name of the seed input, with `seed: 'input'`. */
+  readonly seedInput: string | undefined;
+}
+
+/** Name of the seed input added by `seed: 'input'`. */
+export const GRAD_SEED_INPUT = '__mechint_grad_seed';
+
+/**
+ * Builds a model that also returns the gradients of `of` with respect to every `wrt` value.
+ * The backward pass reuses forward values and is shared by all `wrt`. Throws `UNKNOWN_VALUE` for
+ * names the graph does not have and `UNSUPPORTED_OP` (naming the op, the node and a path from
+ * `wrt` to `of` through it) when an operator on the way has no rule.
+ *
+ * @example
+ * ```ts
+ * import { Backend, Tensor, gradients, loadModel } from '@mechint/core';
+ * const model = await loadModel('packages/core/test/fixtures/tiny_mlp.onnx');
+ * const { model: withGrads, grads } = gradients(model, { of: 'probs', wrt: ['x'] });
+ * const session = await (await Backend.create()).session(withGrads);
+ * const out = await session.run({ x: Tensor.from([[0.1, 0.2, 0.3, 0.4]]) });
+ * console.log(out[grads['x']!]!.shape); // [1, 4]
+ * ```
+ */
+export function gradients(model: ModelIR, options: GradientsOptions): GradientGraph {
+  const variant = model.clone();
+  const graph = variant.graph;
+  for (const name of [options.of, ...options.wrt]) {
+    if (!graph.has(name)) {
+      throw new MechintError('UNKNOWN_VALUE', `No value named '${name}' to differentiate.${hint(name, graph.valueNames())}`, { details: { name } });
+    }
+  }
+  if (options.wrt.length === 0) throw new MechintError('INVALID_ARGUMENT', 'wrt lists no value; name at least one input, parameter or hook point.');
+  const opset = variant.opset() ?? 17;
+  if (opset < 13) throw new MechintError('UNSUPPORTED_OP', `Gradients need opset 13 or later (axes as inputs); this model imports opset ${opset}.`);
+  const order = graph.topologicalOrder();
+  const upstream = ancestors(graph, options.of);
+  const downstream = new Set<string>();
+  for (const w of options.wrt) for (const v of descendants(graph, w)) downstream.add(v);
+  const relevant = new Set([...downstream].filter((v) => upstream.has(v)));
+  const splicer = new Splicer(graph, opset, '__mechint_grad');
+  const seed = options.seed === 'input' ? addSeedInput(variant, options.of) : filledLike(splicer, options.of, graph.typeOf(options.of), 1);
+  const pending = new Map<string, string[]>([[options.of, [seed]]]);
+  const total = (value: string): string | undefined => {
+    const parts = pending.get(value);
+    if (parts === undefined || parts.length === 0) return undefined;
+    const sum = parts.length === 1 ? parts[0]! : splicer.op('Sum', parts);
+    pending.set(value, [sum]);
+    return sum;
+  };
+  const shapes = options.shapes ?? new Map<string, readonly Dim[]>();
+  for (const node of [...order].reverse()) {
+    if (!node.output.some((o) => relevant.has(o))) continue;
+    const outputGrads = node.output.map((o) => (relevant.has(o) ? total(o) : undefined));
+    if (outputGrads.every((g) => g === undefined)) continue;
+    const needs = node.input.map((i) => i !== '' && relevant.has(i));
+    if (!needs.some(Boolean) || NON_DIFFERENTIABLE.has(node.opType)) continue;
+    const rule = ruleFor(node, options.overrides, () => pathThrough(graph, node, options.wrt, options.of));
+    const inputGrads = rule(new GradContext(graph, splicer, node, opset, outputGrads, needs, shapes));
+    node.input.forEach((input, i) => {
+      const g = inputGrads[i];
+      if (g === undefined || !needs[i]) return;
+      const list = pending.get(input);
+      if (list === undefined) pending.set(input, [g]);
+      else list.push(g);
+    });
+  }
+  const grads: Record<string, string> = {};
+  for (const w of options.wrt) {
+    const name = graph.uniqueName(`${w}__grad`);
+    splicer.node('Identity', [total(w) ?? filledLike(splicer, w, graph.typeOf(w), 0)], {}, [name]);
+    graph.addOutput(name, graph.typeOf(w));
+    grads[w] = name;
+  }
+  return { model: variant, grads, seedInput: options.seed === 'input' ? GRAD_SEED_INPUT : undefined };
+}
+
+function ruleFor(node: NodeProto, overrides: GradientsOptions['overrides'], path: () => string[]): GradRule {
+  const rule = overrides?.[node.opType] ?? (node.domain === '' || node.domain === 'ai.onnx' ? gradRule(node.opType) : undefined);
+  if (rule !== undefined) return rule;
+  const route = path();
+  throw new MechintError(
+    'UNSUPPORTED_OP',
+    `No gradient rule for ${node.domain ? `${node.domain}.` : ''}${node.opType} (node '${node.name}'), on the path ${route.join(' → ')}. Register one with registerGradRule or pass it in overrides.`,
+    { details: { opType: node.opType, node: node.name, path: route } },
+  );
+}
+
+/** A path of value names from some `wrt` to `of` that passes through `node`. */
+function pathThrough(graph: ModelIR['graph'], node: NodeProto, wrt: readonly string[], of: string): string[] {
+  const wrtSet = new Set(wrt);
+  const back: string[] = [];
+  let current = node.input.find((i) => i !== '' && [...wrtSet].some((w) => descendants(graph, w).has(i)));
+  while (current !== undefined) {
+    back.unshift(current);
+    if (wrtSet.has(current)) break;
+    const producer = graph.producerOf(current);
+    current = producer?.input.find((i) => i !== '' && [...wrtSet].some((w) => descendants(graph, w).has(i)));
+  }
+  const forward: string[] = [];
+  let next = node.output.find((o) => ancestors(graph, of).has(o));
+  while (next !== undefined) {
+    forward.push(next);
+    if (next === of) break;
+    next = graph.consumersOf(next).flatMap((c) => c.output).find((o) => ancestors(graph, of).has(o));
+  }
+  return [...back, ...forward];
+}
+
+function addSeedInput(model: ModelIR, of: string): string {
+  const type = model.graph.typeOf(of);
+  if (type === undefined) throw new MechintError('INVALID_ARGUMENT', `The type of '${of}' is unknown, so no seed input can be declared.`);
+  model.graph.inputs.push(create(ValueInfoProtoSchema, { name: GRAD_SEED_INPUT, type }));
+  model.graph.invalidate();
+  return GRAD_SEED_INPUT;
+}
+
+/** A tensor shaped like `value`, every element `fill`, of its float type (float64 or float32). */
+function filledLike(splicer: Splicer, value: string, type: ReturnType<ModelIR['graph']['typeOf']>, fill: number): string {
+  const elem = type?.value.case === 'tensorType' ? type.value.value.elemType : 1;
+  const element = elem === 11 ? Tensor.from(new Float64Array([fill]), [1]) : Tensor.from(new Float32Array([fill]), [1]);
+  return splicer.op('ConstantOfShape', [splicer.op('Shape', [value])], { value: element });
+}
+
+function hint(name: string, names: readonly string[]): string {
+  const close = closestNames(name, names);
+  return close.length > 0 ? ` Did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : '';
+}

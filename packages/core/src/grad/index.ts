@@ -1,0 +1,6 @@
+/**
+ * Reverse-mode automatic differentiation of ONNX graphs.
+ */
+export { GRAD_SEED_INPUT, gradients, type GradientGraph, type GradientsOptions } from './gradients.js';
+export { GradContext, type GradRule } from './context.js';
+export { NON_DIFFERENTIABLE, differentiableOps, registerGradRule } from './rules/index.js';

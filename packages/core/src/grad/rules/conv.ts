@@ -1,0 +1,92 @@
+/**
+ * Gradient rules of convolution and pooling.
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import type { GradContext, GradRule } from '../context.js';
+
+interface ConvGeometry {
+  spatial: number;
+  strides: number[];
+  dilations: number[];
+  pads: number[];
+}
+
+function geometry(ctx: GradContext, kernelRank: number | undefined): ConvGeometry {
+  if (ctx.attrString('auto_pad', 'NOTSET') !== 'NOTSET') ctx.unsupported("auto_pad other than 'NOTSET'");
+  const spatial = kernelRank ?? ctx.attrInts('kernel_shape')?.length ?? ctx.unsupported('a kernel of unknown rank');
+  const ones = new Array<number>(spatial).fill(1);
+  return {
+    spatial,
+    strides: ctx.attrInts('strides') ?? ones,
+    dilations: ctx.attrInts('dilations') ?? ones,
+    pads: ctx.attrInts('pads') ?? new Array<number>(2 * spatial).fill(0),
+  };
+}
+
+/** `value` zero-padded at the end of each spatial axis up to the shape of `like` (what transposed convolutions leave out). */
+function padTo(ctx: GradContext, value: string, like: string, rank: number): string {
+  const missing = ctx.op('Sub', [ctx.shape(like), ctx.shape(value)]);
+  const pads = ctx.op('Concat', [ctx.ints(new Array<number>(rank).fill(0)), missing], { axis: 0n });
+  return ctx.op('Pad', [value, pads]);
+}
+
+const ints = (values: readonly number[]) => values.map(BigInt);
+
+/** Rules by operator type. */
+export const CONV_RULES: Readonly<Record<string, GradRule>> = {
+  Conv: (ctx) => {
+    const g = ctx.grad(0)!;
+    const [x, w, b] = [ctx.input(0), ctx.input(1), ctx.input(2)];
+    const wRank = ctx.rankOf(w);
+    const geo = geometry(ctx, wRank === undefined ? undefined : wRank - 2);
+    const rank = geo.spatial + 2;
+    const group = ctx.attrInt('group', 1);
+    let gx: string | undefined;
+    if (ctx.needs(0)) {
+      const transposed = ctx.op('ConvTranspose', [g, w], { strides: ints(geo.strides), dilations: ints(geo.dilations), pads: ints(geo.pads), group: BigInt(group) });
+      gx = padTo(ctx, transposed, x, rank);
+    }
+    let gw: string | undefined;
+    if (ctx.needs(1)) {
+      if (group !== 1) ctx.unsupported('weight gradients of grouped convolutions');
+      const swap = [1, 0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)].map(BigInt);
+      const correlated = ctx.op('Conv', [ctx.op('Transpose', [x], { perm: swap }), ctx.op('Transpose', [g], { perm: swap })], {
+        strides: ints(geo.dilations),
+        dilations: ints(geo.strides),
+        pads: ints(geo.pads),
+      });
+      const kernel = ctx.op('Slice', [ctx.op('Shape', [w]), ctx.ints([2]), ctx.ints([rank])]);
+      const cropped = ctx.op('Slice', [correlated, ctx.ints(new Array<number>(geo.spatial).fill(0)), kernel, ctx.ints(Array.from({ length: geo.spatial }, (_, i) => i + 2))]);
+      gw = ctx.op('Transpose', [cropped], { perm: swap });
+    }
+    const gb = b !== '' && ctx.needs(2) ? ctx.reduceSum(g, [0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)], false) : undefined;
+    return [gx, gw, gb];
+  },
+  MaxPool: (ctx) => {
+    const x = ctx.input(0);
+    const [, indices] = ctx.replay([x], 2);
+    const flat = ctx.op('Reshape', [ctx.zerosLike(x), ctx.ints([-1])]);
+    const summed = ctx.op('ScatterElements', [flat, ctx.op('Reshape', [indices!, ctx.ints([-1])]), ctx.op('Reshape', [ctx.grad(0)!, ctx.ints([-1])])], { reduction: 'add' });
+    return [ctx.op('Reshape', [summed, ctx.shape(x)])];
+  },
+  AveragePool: (ctx) => {
+    const x = ctx.input(0);
+    const g = ctx.grad(0)!;
+    const kernel = ctx.attrInts('kernel_shape') ?? ctx.unsupported('a missing kernel_shape');
+    const geo = geometry(ctx, kernel.length);
+    if (geo.pads.some((p) => p !== 0) && ctx.attrInt('count_include_pad', 0) === 0) ctx.unsupported('padding left out of the average (count_include_pad=0)');
+    if (ctx.attrInt('ceil_mode', 0) !== 0) ctx.unsupported('ceil_mode=1');
+    const rank = geo.spatial + 2;
+    const area = kernel.reduce((a, b) => a * b, 1);
+    const weights = ctx.castLike(ctx.constant(Tensor.from(new Float32Array(area).fill(1 / area), [1, 1, ...kernel])), g);
+    const planes = ctx.op('Reshape', [g, ctx.ints([-1, 1, ...new Array<number>(geo.spatial).fill(0)])]);
+    const spread = ctx.op('ConvTranspose', [planes, weights], { strides: ints(geo.strides), pads: ints(geo.pads) });
+    const shape = ctx.op('Concat', [ctx.op('Slice', [ctx.shape(x), ctx.ints([0]), ctx.ints([2])]), ctx.op('Slice', [ctx.shape(spread), ctx.ints([2]), ctx.ints([rank])])], { axis: 0n });
+    return [padTo(ctx, ctx.op('Reshape', [spread, shape]), x, rank)];
+  },
+  GlobalAveragePool: (ctx) => {
+    const x = ctx.input(0);
+    const count = ctx.castLike(ctx.op('Div', [ctx.op('Size', [x]), ctx.op('Size', [ctx.output(0)])]), x);
+    return [ctx.op('Div', [ctx.op('Expand', [ctx.grad(0)!, ctx.shape(x)]), count])];
+  },
+};

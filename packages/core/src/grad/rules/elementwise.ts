@@ -1,0 +1,100 @@
+/**
+ * Gradient rules of elementwise operators (broadcasting inputs get their gradients summed back).
+ */
+import type { GradContext, GradRule } from '../context.js';
+
+const unary = (local: (ctx: GradContext, g: string) => string): GradRule => (ctx) => {
+  const g = ctx.grad(0);
+  return [g === undefined ? undefined : local(ctx, g)];
+};
+
+const where = (ctx: GradContext, condition: string, g: string, otherwise?: string) => ctx.op('Where', [condition, g, otherwise ?? ctx.scalar(0, g)]);
+
+/** Rules by operator type. */
+export const ELEMENTWISE_RULES: Readonly<Record<string, GradRule>> = {
+  Identity: (ctx) => [ctx.grad(0)],
+  Dropout: (ctx) => [ctx.grad(0)],
+  Add: (ctx) => {
+    const g = ctx.grad(0)!;
+    return [ctx.needs(0) ? ctx.reduceLike(g, ctx.input(0)) : undefined, ctx.needs(1) ? ctx.reduceLike(g, ctx.input(1)) : undefined];
+  },
+  Sub: (ctx) => {
+    const g = ctx.grad(0)!;
+    return [ctx.needs(0) ? ctx.reduceLike(g, ctx.input(0)) : undefined, ctx.needs(1) ? ctx.reduceLike(ctx.op('Neg', [g]), ctx.input(1)) : undefined];
+  },
+  Mul: (ctx) => {
+    const g = ctx.grad(0)!;
+    const [a, b] = [ctx.input(0), ctx.input(1)];
+    return [ctx.needs(0) ? ctx.reduceLike(ctx.op('Mul', [g, b]), a) : undefined, ctx.needs(1) ? ctx.reduceLike(ctx.op('Mul', [g, a]), b) : undefined];
+  },
+  Div: (ctx) => {
+    const g = ctx.grad(0)!;
+    const [a, b] = [ctx.input(0), ctx.input(1)];
+    const ga = ctx.op('Div', [g, b]);
+    return [ctx.needs(0) ? ctx.reduceLike(ga, a) : undefined, ctx.needs(1) ? ctx.reduceLike(ctx.op('Neg', [ctx.op('Mul', [ga, ctx.output(0)])]), b) : undefined];
+  },
+  Pow: (ctx) => {
+    const g = ctx.grad(0)!;
+    const [a, b] = [ctx.input(0), ctx.input(1)];
+    const bAsA = ctx.castLike(b, a);
+    const ga = ctx.needs(0) ? ctx.reduceLike(ctx.op('Mul', [g, ctx.op('Mul', [bAsA, ctx.op('Pow', [a, ctx.op('Sub', [bAsA, ctx.scalar(1, a)])])])]), a) : undefined;
+    const gb = ctx.needs(1) ? ctx.reduceLike(ctx.op('Mul', [g, ctx.op('Mul', [ctx.output(0), ctx.op('Log', [a])])]), b) : undefined;
+    return [ga, gb];
+  },
+  Neg: unary((ctx, g) => ctx.op('Neg', [g])),
+  Sqrt: unary((ctx, g) => ctx.op('Div', [g, ctx.op('Mul', [ctx.output(0), ctx.scalar(2)])])),
+  Reciprocal: unary((ctx, g) => ctx.op('Neg', [ctx.op('Mul', [g, ctx.op('Mul', [ctx.output(0), ctx.output(0)])])])),
+  Exp: unary((ctx, g) => ctx.op('Mul', [g, ctx.output(0)])),
+  Log: unary((ctx, g) => ctx.op('Div', [g, ctx.input(0)])),
+  Abs: unary((ctx, g) => ctx.op('Mul', [g, ctx.op('Sign', [ctx.input(0)])])),
+  Tanh: unary((ctx, g) => ctx.op('Mul', [g, ctx.op('Sub', [ctx.scalar(1), ctx.op('Mul', [ctx.output(0), ctx.output(0)])])])),
+  Sigmoid: unary((ctx, g) => ctx.op('Mul', [g, ctx.op('Mul', [ctx.output(0), ctx.op('Sub', [ctx.scalar(1), ctx.output(0)])])])),
+  Relu: unary((ctx, g) => where(ctx, ctx.op('Greater', [ctx.input(0), ctx.scalar(0)]), g)),
+  LeakyRelu: unary((ctx, g) => where(ctx, ctx.op('Greater', [ctx.input(0), ctx.scalar(0)]), g, ctx.op('Mul', [g, ctx.scalar(ctx.attrFloat('alpha', 0.01))]))),
+  Elu: unary((ctx, g) => where(ctx, ctx.op('Greater', [ctx.input(0), ctx.scalar(0)]), g, ctx.op('Mul', [g, ctx.op('Add', [ctx.output(0), ctx.scalar(ctx.attrFloat('alpha', 1))])]))),
+  Softplus: unary((ctx, g) => ctx.op('Mul', [g, ctx.op('Sigmoid', [ctx.input(0)])])),
+  Erf: unary((ctx, g) => {
+    const x = ctx.input(0);
+    return ctx.op('Mul', [g, ctx.op('Mul', [ctx.scalar(2 / Math.sqrt(Math.PI)), ctx.op('Exp', [ctx.op('Neg', [ctx.op('Mul', [x, x])])])])]);
+  }),
+  Gelu: unary((ctx, g) => {
+    if (ctx.attrString('approximate', 'none') !== 'none') ctx.unsupported("approximate='tanh'");
+    const x = ctx.input(0);
+    const cdf = ctx.op('Mul', [ctx.scalar(0.5), ctx.op('Add', [ctx.scalar(1), ctx.op('Erf', [ctx.op('Mul', [x, ctx.scalar(Math.SQRT1_2)])])])]);
+    const pdf = ctx.op('Mul', [ctx.scalar(1 / Math.sqrt(2 * Math.PI)), ctx.op('Exp', [ctx.op('Mul', [ctx.scalar(-0.5), ctx.op('Mul', [x, x])])])]);
+    return ctx.op('Mul', [g, ctx.op('Add', [cdf, ctx.op('Mul', [x, pdf])])]);
+  }),
+  Clip: (ctx) => {
+    const g = ctx.grad(0)!;
+    const x = ctx.input(0);
+    let inside = ctx.op('Not', [ctx.op('IsNaN', [x])]);
+    if (ctx.input(1) !== '') inside = ctx.op('And', [inside, ctx.op('GreaterOrEqual', [x, ctx.input(1)])]);
+    if (ctx.input(2) !== '') inside = ctx.op('And', [inside, ctx.op('LessOrEqual', [x, ctx.input(2)])]);
+    return [where(ctx, inside, g)];
+  },
+  Max: (ctx) => pickGrad(ctx, 'GreaterOrEqual'),
+  Min: (ctx) => pickGrad(ctx, 'LessOrEqual'),
+  Where: (ctx) => {
+    const g = ctx.grad(0)!;
+    const c = ctx.input(0);
+    return [
+      undefined,
+      ctx.needs(1) ? ctx.reduceLike(where(ctx, c, g), ctx.input(1)) : undefined,
+      ctx.needs(2) ? ctx.reduceLike(ctx.op('Where', [c, ctx.scalar(0, g), g]), ctx.input(2)) : undefined,
+    ];
+  },
+  Cast: (ctx) => [ctx.needs(0) ? ctx.castLike(ctx.grad(0)!, ctx.input(0)) : undefined],
+  Expand: (ctx) => [ctx.needs(0) ? ctx.reduceLike(ctx.grad(0)!, ctx.input(0), undefined) : undefined],
+};
+
+/** Max / Min of two inputs: the gradient goes to the chosen input (the first one on ties). */
+function pickGrad(ctx: GradContext, compare: 'GreaterOrEqual' | 'LessOrEqual'): (string | undefined)[] {
+  if (ctx.node.input.length === 1) return [ctx.grad(0)];
+  if (ctx.node.input.length !== 2) ctx.unsupported('more than two inputs');
+  const g = ctx.grad(0)!;
+  const first = ctx.op(compare, [ctx.input(0), ctx.input(1)]);
+  return [
+    ctx.needs(0) ? ctx.reduceLike(where(ctx, first, g), ctx.input(0)) : undefined,
+    ctx.needs(1) ? ctx.reduceLike(ctx.op('Where', [first, ctx.scalar(0, g), g]), ctx.input(1)) : undefined,
+  ];
+}

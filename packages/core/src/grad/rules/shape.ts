@@ -1,0 +1,81 @@
+/**
+ * Gradient rules of operators that move elements around: reshapes, transposes, concatenation,
+ * splitting, slicing, gathering, padding.
+ */
+import type { GradContext, GradRule } from '../context.js';
+
+const reshapeBack: GradRule = (ctx) => [ctx.needs(0) ? ctx.op('Reshape', [ctx.grad(0)!, ctx.shape(ctx.input(0))]) : undefined];
+
+/**
+ * Scatters `g` back to the elements of `data` that `select` picked: `select` maps a tensor of
+ * `data`'s flat indices through the forward operator, so any indexing pattern (steps, negative
+ * indices, padding) is undone exactly; repeated picks accumulate.
+ */
+function scatterThrough(ctx: GradContext, data: string, g: string, select: (indices: string) => string): string {
+  const shape = ctx.shape(data);
+  const size = ctx.op('Size', [data]);
+  const flat = ctx.op('Range', [ctx.int(0), size, ctx.int(1)]);
+  const picked = ctx.op('Reshape', [select(ctx.op('Reshape', [flat, shape])), ctx.ints([-1])]);
+  const zeros = ctx.op('Reshape', [ctx.zerosLike(data), ctx.ints([-1])]);
+  const summed = ctx.op('ScatterElements', [zeros, picked, ctx.op('Reshape', [g, ctx.ints([-1])])], { reduction: 'add' });
+  return ctx.op('Reshape', [summed, shape]);
+}
+
+/** Rules by operator type. */
+export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
+  Reshape: reshapeBack,
+  Flatten: reshapeBack,
+  Squeeze: reshapeBack,
+  Unsqueeze: reshapeBack,
+  Transpose: (ctx) => {
+    const perm = ctx.attrInts('perm');
+    if (perm === undefined) return [ctx.op('Transpose', [ctx.grad(0)!])];
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [ctx.op('Transpose', [ctx.grad(0)!], { perm: inverse.map(BigInt) })];
+  },
+  Concat: (ctx) => {
+    const axis = ctx.attrInt('axis', 0);
+    const sizes = ctx.op('Concat', ctx.node.input.map((x) => ctx.op('Gather', [ctx.shape(x), ctx.ints([axis])])), { axis: 0n });
+    const parts = ctx.ops('Split', [ctx.grad(0)!, sizes], { axis: BigInt(axis) }, ctx.node.input.length);
+    return parts.map((p, i) => (ctx.needs(i) ? p : undefined));
+  },
+  Split: (ctx) => {
+    const axis = ctx.attrInt('axis', 0);
+    const grads = ctx.node.output.map((_, i) => ctx.gradOrZeros(i));
+    return [ctx.op('Concat', grads, { axis: BigInt(axis) })];
+  },
+  Slice: (ctx) => [scatterThrough(ctx, ctx.input(0), ctx.grad(0)!, (idx) => ctx.op('Slice', [idx, ...ctx.node.input.slice(1)]))],
+  Gather: (ctx) => {
+    const axis = ctx.attrInt('axis', 0);
+    const [data, indices] = [ctx.input(0), ctx.input(1)];
+    if (axis === 0) {
+      const updates = ctx.op('ScatterND', [ctx.zerosLike(data), ctx.unsqueeze(indices, [-1]), ctx.grad(0)!], { reduction: 'add' });
+      return [updates, undefined];
+    }
+    return [scatterThrough(ctx, data, ctx.grad(0)!, (idx) => ctx.op('Gather', [idx, indices], { axis: BigInt(axis) })), undefined];
+  },
+  GatherElements: (ctx) => {
+    const [data, indices] = [ctx.input(0), ctx.input(1)];
+    return [ctx.op('ScatterElements', [ctx.zerosLike(data), indices, ctx.grad(0)!], { axis: BigInt(ctx.attrInt('axis', 0)), reduction: 'add' }), undefined];
+  },
+  Pad: (ctx) => {
+    if (ctx.attrString('mode', 'constant') !== 'constant') ctx.unsupported("modes other than 'constant'");
+    const data = ctx.input(0);
+    const g = ctx.grad(0)!;
+    const shape = ctx.shape(data);
+    const size = ctx.op('Size', [data]);
+    const flat = ctx.op('Range', [ctx.int(0), size, ctx.int(1)]);
+    const padded = ctx.op('Pad', [ctx.op('Reshape', [flat, shape]), ctx.input(1), ctx.int(-1), ...ctx.node.input.slice(3)]);
+    const inside = ctx.op('GreaterOrEqual', [padded, ctx.int(0)]);
+    const target = ctx.op('Reshape', [ctx.op('Where', [inside, padded, ctx.int(0)]), ctx.ints([-1])]);
+    const updates = ctx.op('Reshape', [ctx.op('Where', [inside, g, ctx.scalar(0, g)]), ctx.ints([-1])]);
+    const summed = ctx.op('ScatterElements', [ctx.op('Reshape', [ctx.zerosLike(data), ctx.ints([-1])]), target, updates], { reduction: 'add' });
+    return [ctx.op('Reshape', [summed, shape])];
+  },
+  TopK: (ctx) => {
+    const g = ctx.grad(0);
+    if (g === undefined) return [undefined];
+    const x = ctx.input(0);
+    return [ctx.op('ScatterElements', [ctx.zerosLike(x), ctx.output(1), g], { axis: BigInt(ctx.attrInt('axis', -1)), reduction: 'add' })];
+  },
+};
