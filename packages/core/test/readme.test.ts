@@ -28,8 +28,8 @@ async function runBlock(code: string, index: number): Promise<unknown[][]> {
 }
 
 describe('README examples', () => {
-  it('has a quick start and a hooked-model example', () => {
-    expect(blocks).toHaveLength(2);
+  it('has a quick start, a hooked-model and a gradient example', () => {
+    expect(blocks).toHaveLength(3);
   });
 
   it('quick start runs and prints what its comment says', async () => {
@@ -43,5 +43,10 @@ describe('README examples', () => {
     const printed = await runBlock(blocks[1]!, 1);
     expect(String(printed[0]![0])).toMatch(/^2 attention layer\(s\) recognised \(blocks\.0\.attn, blocks\.1\.attn\)/);
     expect(printed[1]).toEqual([[1, 4, 9, 9], [1, 9, 24]]);
+  });
+
+  it('gradient example runs and prints what its comment says', async () => {
+    const printed = await runBlock(blocks[2]!, 2);
+    expect(printed[0]).toEqual([[1, 9, 64], [24, 64]]);
   });
 });
