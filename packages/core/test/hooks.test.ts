@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
-import { HookedModel, MechintError, Tensor, decodeModel, writeNpz, readNpz } from '../src/index.node.js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { HookedModel, MechintError, Tensor, decodeModel, encodeModel, onnx, writeNpz, readNpz } from '../src/index.node.js';
 import { closeness, expectBitIdentical } from './helpers/compare.js';
 import { activationNames, fixturePath, modelBytes, reference } from './helpers/fixtures.js';
 import { required, tryBackend } from './helpers/providers.js';
@@ -72,6 +74,30 @@ describe('hook points', () => {
       expect(MechintError.isInstance(e) && e.code).toBe('UNKNOWN_HOOK');
       expect((e as MechintError).details['suggestions']).toContain('blocks.0.attn.pattern');
     }
+  });
+
+  it('reads module paths from the dynamo exporter’s name_scopes node metadata', async () => {
+    const dynamo = decodeModel(modelBytes('gpt2l'));
+    dynamo.graph.nodes.forEach((node, i) => {
+      const parts = node.name.split('/').slice(1, -1);
+      const scopes = ['', ...parts.map((_, k) => parts.slice(0, k + 1).join('.')), `node_${i}`];
+      const entry = toBinary(onnx.StringStringEntryProtoSchema, create(onnx.StringStringEntryProtoSchema, { key: 'pkg.torch.onnx.name_scopes', value: `[${scopes.map((x) => `'${x}'`).join(', ')}]` }));
+      node.name = `node_${node.opType}_${i}`;
+      node.$unknown = [{ no: 9, wireType: WireType.LengthDelimited, data: new BinaryWriter().bytes(entry).finish() }];
+    });
+    const reloaded = await HookedModel.load(encodeModel(dynamo));
+    expect(reloaded.hookPoint('blocks.1.input').value).toBe('/blocks.0/Add_1_output_0');
+    expect(reloaded.hookPoint('blocks.0.attn.W_Q.output').op).toBe('Add');
+  });
+
+  it('says when no attention is recognised, and which fused kernels hide it', async () => {
+    const cnn = await HookedModel.load(fixturePath('cnn.onnx'));
+    expect(cnn.describeAttention()).toBe('0 attention layer(s) recognised.');
+    const fused = decodeModel(modelBytes('tiny_mlp'));
+    fused.graph.nodes[0]!.domain = 'com.microsoft';
+    fused.graph.nodes[0]!.opType = 'MultiHeadAttention';
+    const report = (await HookedModel.load(fused, { probe: false })).describeAttention();
+    expect(report).toContain(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.graph.nodes[0]!.name}`);
   });
 
   it('works on a graph with no exporter scopes: every raw value stays a hook point', async () => {
