@@ -29,6 +29,11 @@ export interface BackendOptions {
   intraOpNumThreads?: number;
   /** Most sessions kept; the least recently used is released beyond this. Defaults to 16. */
   maxSessions?: number;
+  /**
+   * onnxruntime's log level for sessions: 0 verbose … 4 fatal. Defaults to 3 (errors), since
+   * exposing values makes onnxruntime warn about the optimisations it then skips.
+   */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 /** Options of {@link Backend.session}. */
@@ -151,6 +156,7 @@ export class Backend {
     const options: InferenceSession.SessionOptions = {
       executionProviders: [this.ep],
       graphOptimizationLevel: this.#options.graphOptimizationLevel ?? 'all',
+      logSeverityLevel: this.#options.logSeverityLevel ?? 3,
       ...(this.#options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: this.#options.intraOpNumThreads }),
     };
     try {
