@@ -21,15 +21,23 @@ export default class OnnxruntimeEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
     for (const name of SHARED) this.global[name] = globalThis[name];
-    const requireFromPackage = createRequire(join(config.projectConfig.rootDir, 'package.json'));
-    this.global.__mechintOnnxruntimeNode = loadOnce(requireFromPackage);
+    this.global.__mechintOnnxruntimeNode = loadOnnxruntime(config.projectConfig.rootDir);
   }
 }
 
-function loadOnce(requireFromPackage) {
+/**
+ * onnxruntime-node as the package under test resolves it: its own dependency (core), or else the
+ * one of the @mechint/core it depends on (domain packages reach onnxruntime only through core).
+ */
+function loadOnnxruntime(rootDir) {
+  const fromPackage = createRequire(join(rootDir, 'package.json'));
   try {
-    return requireFromPackage('onnxruntime-node');
+    return fromPackage('onnxruntime-node');
   } catch {
-    return undefined;
+    try {
+      return createRequire(fromPackage.resolve('@mechint/core/package.json'))('onnxruntime-node');
+    } catch {
+      return undefined;
+    }
   }
 }
