@@ -1,0 +1,77 @@
+/**
+ * The sums linear CKA needs, computed in feature space on column-centred activations
+ * (Kornblith et al. 2019's `feature_space_linear_cka`): `‖X̄ᵀȲ‖²_F`, `‖X̄ᵀX̄‖²_F`, `‖ȲᵀȲ‖²_F`, and
+ * for the debiased estimator the row sums of squares and their inner products.
+ */
+import { GraphBuilder, Tensor, type Value } from '@mechint/core';
+import { kernelSession, type BackendOption } from '../backend.js';
+import type { Samples } from '../input.js';
+import { scalar } from './host.js';
+
+/** Column blocks the self products are split into. */
+const BLOCKS = 4;
+
+/** Feature-space terms of linear CKA. @internal */
+export interface LinearCkaTerms {
+  readonly n: number;
+  readonly xy: number;
+  readonly xx: number;
+  readonly yy: number;
+  /** `Σᵢ ‖x̄ᵢ‖² ‖ȳᵢ‖²` and friends, for the debiased estimator. */
+  readonly rowsXY: number;
+  readonly rowsXX: number;
+  readonly rowsYY: number;
+  /** `‖X̄‖²_F`, `‖Ȳ‖²_F`. */
+  readonly normX: number;
+  readonly normY: number;
+}
+
+/** Runs the linear-CKA kernel. @internal */
+export async function linearCkaTerms(x: Samples, y: Samples, options: BackendOption): Promise<LinearCkaTerms> {
+  const dtype = x.tensor.dtype;
+  const session = await kernelSession(options, `linear-cka-terms/${dtype}`, () => {
+    const g = new GraphBuilder({ name: 'linear_cka_terms' });
+    const a = g.input('x', dtype, ['n', 'p']);
+    const b = g.input('y', dtype, ['n', 'q']);
+    const ac = g.sub(a, g.reduceMean(a, { axes: [0] }));
+    const bc = g.sub(b, g.reduceMean(b, { axes: [0] }));
+    const at = g.transpose(ac);
+    const sumSquares = (v: typeof a) => g.reduceSum(g.mul(v, v), { keepdims: false });
+    // ‖VᵀV‖²_F from column blocks: Σᵢ ‖VᵢᵀVᵢ‖² + 2 Σᵢ<ⱼ ‖VᵢᵀVⱼ‖², 10/16 of the full product's work.
+    const selfTerm = (v: typeof a, bounds: Value<'int64'>) => {
+      const bound = (i: number) => g.slice(bounds, { starts: [i], ends: [i + 1] });
+      const blocks = Array.from({ length: BLOCKS }, (_, i) => g.slice(v, { starts: bound(i), ends: bound(i + 1), axes: [1] }));
+      const terms = blocks.flatMap((bi, i) => blocks.slice(i).map((bj, j) => (j === 0 ? sumSquares(g.matmul(g.transpose(bi), bj)) : g.mul(sumSquares(g.matmul(g.transpose(bi), bj)), 2))));
+      return terms.reduce((sum, t) => g.add(sum, t));
+    };
+    g.output(sumSquares(g.matmul(at, bc)), 'xy');
+    g.output(selfTerm(ac, g.input('bounds_x', 'int64', [BLOCKS + 1])), 'xx');
+    g.output(selfTerm(bc, g.input('bounds_y', 'int64', [BLOCKS + 1])), 'yy');
+    const ra = g.reduceSum(g.mul(ac, ac), { axes: [1], keepdims: false });
+    const rb = g.reduceSum(g.mul(bc, bc), { axes: [1], keepdims: false });
+    const dot = (u: typeof ra, v: typeof ra) => g.reduceSum(g.mul(u, v), { keepdims: false });
+    g.output(dot(ra, rb), 'rows_xy');
+    g.output(dot(ra, ra), 'rows_xx');
+    g.output(dot(rb, rb), 'rows_yy');
+    g.output(g.reduceSum(ra, { keepdims: false }), 'norm_x');
+    g.output(g.reduceSum(rb, { keepdims: false }), 'norm_y');
+    return g.build();
+  });
+  const out = await session.run({ x: x.tensor, y: y.tensor, bounds_x: blockBounds(x.p), bounds_y: blockBounds(y.p) });
+  return {
+    n: x.n,
+    xy: scalar(out['xy']),
+    xx: scalar(out['xx']),
+    yy: scalar(out['yy']),
+    rowsXY: scalar(out['rows_xy']),
+    rowsXX: scalar(out['rows_xx']),
+    rowsYY: scalar(out['rows_yy']),
+    normX: scalar(out['norm_x']),
+    normY: scalar(out['norm_y']),
+  };
+}
+
+/** Column boundaries of {@link BLOCKS} near-equal blocks of `p` columns. */
+function blockBounds(p: number): Tensor<'int64'> {
+  return new Tensor('int64', BigInt64Array.from({ length: BLOCKS + 1 }, (_, i) => BigInt(Math.round((i * p) / BLOCKS))), [BLOCKS + 1]);
+}
