@@ -15,7 +15,8 @@ export type MechintErrorCode =
   | 'UNSUPPORTED_OP'
   | 'UNSUPPORTED_DTYPE'
   | 'EP_UNAVAILABLE'
-  | 'RUNTIME_ERROR';
+  | 'RUNTIME_ERROR'
+  | 'ABORTED';
 
 /** Options of {@link MechintError}: structured details travel with the error. */
 export interface MechintErrorOptions {
