@@ -57,6 +57,8 @@ export abstract class BuilderCore {
   /** The default-domain opset this builder emits. */
   readonly opset: number;
   readonly #nodes: NodeProto[] = [];
+  /** Types (and tracked shapes) of every node output, so later passes (autodiff) know ranks. */
+  readonly #valueInfo: ValueInfoProto[] = [];
   readonly #inputs: ValueInfoProto[] = [];
   readonly #initializers: TensorProto[] = [];
   readonly #outputs: ValueInfoProto[] = [];
@@ -214,7 +216,14 @@ export abstract class BuilderCore {
         irVersion: irVersionFor(this.opset),
         producerName: '@mechint/core',
         opsetImport: [{ domain: '', version: BigInt(this.opset) }, ...domains],
-        graph: { name: this.name, node: this.#nodes, input: this.#inputs, initializer: this.#initializers, output: this.#outputs },
+        graph: {
+          name: this.name,
+          node: this.#nodes,
+          input: this.#inputs,
+          initializer: this.#initializers,
+          output: this.#outputs,
+          valueInfo: this.#valueInfo.filter((v) => !this.#outputs.some((o) => o.name === v.name)),
+        },
       }),
     );
   }
@@ -258,6 +267,7 @@ export abstract class BuilderCore {
     this.own(inputs.filter((v): v is Value => v !== null), opType);
     const base = opType.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
     const values = outputs.map((o) => new Value(this, this.fresh(base), o.dtype, o.shape));
+    for (const v of values) this.#valueInfo.push(create(ValueInfoProtoSchema, { name: v.name, type: tensorType(v.dtype, v.shape) }));
     const attribute = Object.entries(attributes).flatMap(([key, v]) => (v === undefined ? [] : [attributeProto(key, v)]));
     this.#nodes.push(
       create(NodeProtoSchema, {
