@@ -7,7 +7,7 @@ import type { Graph } from '../onnx/graph.js';
 import type { Dim } from '../onnx/types.js';
 import { Tensor } from '../tensor/tensor.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
-import type { Attributes } from '../builder/attributes.js';
+import { attributeProto, type Attributes } from '../builder/attributes.js';
 import { Splicer } from '../hooks/splicer.js';
 
 /**
@@ -80,10 +80,12 @@ export class GradContext {
     return this.#splicer.node(opType, inputs, attributes, Array.from({ length: count }, () => this.#splicer.name(opType)));
   }
 
-  /** The forward operator again, with its attributes, on new inputs and with `count` outputs. */
-  replay(inputs: readonly string[], count: number): string[] {
+  /** The forward operator again, with its attributes (those in `overrides` replaced), on new inputs and with `count` outputs. */
+  replay(inputs: readonly string[], count: number, overrides: Attributes = {}): string[] {
     const outputs = Array.from({ length: count }, () => this.#splicer.name(this.node.opType));
-    this.#graph.addNode({ opType: this.node.opType, domain: this.node.domain, inputs, outputs, name: this.#splicer.name(`${this.node.opType}_replay`), attributes: this.node.attribute });
+    const kept = this.node.attribute.filter((a) => !(a.name in overrides));
+    const replaced = Object.entries(overrides).flatMap(([name, value]) => (value === undefined ? [] : [attributeProto(name, value)]));
+    this.#graph.addNode({ opType: this.node.opType, domain: this.node.domain, inputs, outputs, name: this.#splicer.name(`${this.node.opType}_replay`), attributes: [...kept, ...replaced] });
     return outputs;
   }
 

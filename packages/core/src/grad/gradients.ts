@@ -13,6 +13,7 @@ import { Splicer } from '../hooks/splicer.js';
 import { ancestors, descendants } from '../hooks/dataflow.js';
 import { GradContext, type GradRule } from './context.js';
 import { NON_DIFFERENTIABLE, gradRule } from './rules/index.js';
+import { isRecurrent, unrollRecurrent } from './unroll.js';
 
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
@@ -30,6 +31,12 @@ export interface GradientsOptions {
   overrides?: Readonly<Record<string, GradRule>>;
   /** Static shapes of values, when known (e.g. a HookedModel's probe): lets the transform skip broadcast reductions. */
   shapes?: ReadonlyMap<string, readonly Dim[]>;
+  /**
+   * The sequence length (time steps) of RNN / GRU / LSTM nodes between `wrt` and `of`: such
+   * nodes are unrolled over this many steps first (see {@link unrollRecurrent}), so the model
+   * then runs on sequences of exactly this length. Required when there are such nodes.
+   */
+  steps?: number;
 }
 
 /** The differentiated model and where to find its gradients. */
@@ -62,16 +69,16 @@ export const GRAD_SEED_INPUT = '__mechint_grad_seed';
  * ```
  */
 export function gradients(model: ModelIR, options: GradientsOptions): GradientGraph {
-  const variant = model.clone();
-  const graph = variant.graph;
   for (const name of [options.of, ...options.wrt]) {
-    if (!graph.has(name)) {
-      throw new MechintError('UNKNOWN_VALUE', `No value named '${name}' to differentiate.${hint(name, graph.valueNames())}`, { details: { name } });
+    if (!model.graph.has(name)) {
+      throw new MechintError('UNKNOWN_VALUE', `No value named '${name}' to differentiate.${hint(name, model.graph.valueNames())}`, { details: { name } });
     }
   }
   if (options.wrt.length === 0) throw new MechintError('INVALID_ARGUMENT', 'wrt lists no value; name at least one input, parameter or hook point.');
-  const opset = variant.opset() ?? 17;
+  const opset = model.opset() ?? 17;
   if (opset < 13) throw new MechintError('UNSUPPORTED_OP', `Gradients need opset 13 or later (axes as inputs); this model imports opset ${opset}.`);
+  const variant = unrollOnPath(model, options);
+  const graph = variant.graph;
   const order = graph.topologicalOrder();
   const upstream = ancestors(graph, options.of);
   const downstream = new Set<string>();
@@ -112,6 +119,21 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     grads[w] = name;
   }
   return { model: variant, grads, seedInput: options.seed === 'input' ? GRAD_SEED_INPUT : undefined };
+}
+
+/** A copy of `model`, with its recurrent nodes unrolled over `options.steps` when one lies between `wrt` and `of`. */
+function unrollOnPath(model: ModelIR, options: GradientsOptions): ModelIR {
+  const upstream = ancestors(model.graph, options.of);
+  const downstream = new Set(options.wrt.flatMap((w) => [...descendants(model.graph, w)]));
+  const onPath = model.graph.nodes.filter((n) => isRecurrent(n) && n.output.some((o) => upstream.has(o)) && n.input.some((i) => downstream.has(i)));
+  if (onPath.length === 0) return model.clone();
+  if (options.steps === undefined) {
+    const names = onPath.map((n) => `${n.opType} node '${n.name}'`).join(', ');
+    throw new MechintError('INVALID_ARGUMENT', `${names} lies between the wrt values and '${options.of}'; gradients unroll it over time, so pass steps = the sequence length (the time dim of its input X).`, {
+      details: { nodes: onPath.map((n) => n.name) },
+    });
+  }
+  return unrollRecurrent(model, options.steps);
 }
 
 function ruleFor(node: NodeProto, overrides: GradientsOptions['overrides'], path: () => string[]): GradRule {

@@ -4,3 +4,4 @@
 export { GRAD_SEED_INPUT, gradients, type GradientGraph, type GradientsOptions } from './gradients.js';
 export { GradContext, type GradRule } from './context.js';
 export { NON_DIFFERENTIABLE, differentiableOps, registerGradRule } from './rules/index.js';
+export { unrollRecurrent } from './unroll.js';

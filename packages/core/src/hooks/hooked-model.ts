@@ -15,6 +15,7 @@ import { buildHookTable, type HookPoint } from './hook-points.js';
 import type { Intervention } from './interventions.js';
 import { GRAD_SEED_INPUT, gradients } from '../grad/gradients.js';
 import type { GradRule } from '../grad/context.js';
+import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
 import { inputDims, probeValues } from './probe.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
@@ -162,17 +163,19 @@ export class HookedModel {
   /**
    * Runs the model and the gradients of `of` with respect to every `wrt` — hook points,
    * parameters (initializer names) or graph inputs — in one session call; `seed` (shaped like
-   * `of`) weights the output, by default all ones (the gradient of its sum).
+   * `of`) weights the output, by default all ones (the gradient of its sum). RNN / GRU / LSTM
+   * nodes are unrolled over the sequence length of the feeds (the time dim of their input, as
+   * probed; all of them must share it).
    */
   async runWithGrad(feeds: Readonly<Record<string, Tensor>>, options: RunWithGradOptions): Promise<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
     const of = this.valueOf(options.of);
     const wrt = options.wrt.map((w) => this.valueOf(w));
     const overrides = options.overrides ?? {};
-    const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${Object.entries(overrides).map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}]`;
-    this.dimsOf(feeds);
+    const steps = this.stepsOf(this.dimsOf(feeds));
+    const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${Object.entries(overrides).map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
     const session = await this.backend.session(() => {
       const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
-      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, shapes });
+      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, shapes, ...(steps === undefined ? {} : { steps }) });
       this.#gradOutputs.set(key, built.grads);
       return built.model;
     }, { key });
@@ -225,6 +228,17 @@ export class HookedModel {
       });
     }
     return dims;
+  }
+
+  /** The time steps of the recurrent nodes' input sequences in a run with these dims, when known. */
+  private stepsOf(dims: ReadonlyMap<string, number>): number | undefined {
+    for (const node of this.model.graph.nodes.filter(isRecurrent)) {
+      const layout = Number(node.attribute.find((a) => a.name === 'layout')?.i ?? 0n);
+      const time = this.hookPoints.find((h) => h.value === node.input[0])?.shape?.[layout];
+      const steps = typeof time === 'string' ? dims.get(time) : time;
+      if (typeof steps === 'number') return steps;
+    }
+    return undefined;
   }
 
   private valueOf(name: string): string {

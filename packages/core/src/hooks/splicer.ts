@@ -41,8 +41,7 @@ export class Splicer {
   /** An initializer holding `tensor`. */
   constant(tensor: Tensor, hint = 'const'): string {
     const name = this.name(hint);
-    this.#graph.initializers.push(tensorToProto(name, tensor));
-    this.#graph.invalidate();
+    this.#graph.addInitializer(tensorToProto(name, tensor));
     return name;
   }
 

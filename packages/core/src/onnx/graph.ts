@@ -35,6 +35,9 @@ interface Index {
   consumers: Map<string, NodeProto[]>;
   initializer: Map<string, TensorProto>;
   info: Map<string, ValueInfoProto>;
+  inputs: Set<string>;
+  /** Every value and node name in use. */
+  names: Set<string>;
 }
 
 /**
@@ -115,7 +118,7 @@ export class Graph {
   /** True when `name` is a graph input, an initializer or a node output of this graph. */
   has(name: string): boolean {
     const index = this.index();
-    return index.producer.has(name) || index.initializer.has(name) || this.inputs.some((i) => i.name === name);
+    return index.producer.has(name) || index.initializer.has(name) || index.inputs.has(name);
   }
 
   /** Every value defined in this graph: inputs, initializers and node outputs, in that order. */
@@ -191,7 +194,7 @@ export class Graph {
 
   /** A value name based on `base` that is not used in this graph yet. */
   uniqueName(base: string): string {
-    const taken = new Set([...this.valueNames(), ...this.nodes.map((n) => n.name)]);
+    const taken = this.index().names;
     if (!taken.has(base)) return base;
     let i = 1;
     while (taken.has(`${base}_${i}`)) i++;
@@ -222,8 +225,26 @@ export class Graph {
       attribute: [...(spec.attributes ?? [])],
     });
     this.nodes.push(node);
-    this.invalidate();
+    this.indexNode(this.index(), node);
     return node;
+  }
+
+  /**
+   * Adds an initializer (a constant tensor). Throws `INVALID_ARGUMENT` when its name is taken.
+   *
+   * @example
+   * ```ts
+   * import { Graph, Tensor, tensorToProto } from '@mechint/core';
+   * declare const graph: Graph;
+   * graph.addInitializer(tensorToProto('two', Tensor.from([2])));
+   * ```
+   */
+  addInitializer(tensor: TensorProto): void {
+    if (this.has(tensor.name)) throw new MechintError('INVALID_ARGUMENT', `Value '${tensor.name}' already exists; pick a new name (graph.uniqueName('${tensor.name}')).`);
+    this.initializers.push(tensor);
+    const index = this.index();
+    index.initializer.set(tensor.name, tensor);
+    index.names.add(tensor.name);
   }
 
   /**
@@ -377,22 +398,29 @@ export class Graph {
 
   private index(): Index {
     if (this.#index !== undefined) return this.#index;
-    const producer = new Map<string, NodeProto>();
-    const consumers = new Map<string, NodeProto[]>();
-    for (const node of this.nodes) {
-      for (const out of node.output) if (out !== '') producer.set(out, node);
-      for (const input of new Set([...node.input, ...subgraphReads(node)])) {
-        if (input === '') continue;
-        const list = consumers.get(input);
-        if (list === undefined) consumers.set(input, [node]);
-        else list.push(node);
-      }
-    }
     const info = new Map<string, ValueInfoProto>();
     for (const v of [...this.valueInfo, ...this.outputs, ...this.inputs]) info.set(v.name, v);
     const initializer = new Map(this.initializers.map((t) => [t.name, t]));
-    this.#index = { producer, consumers, initializer, info };
-    return this.#index;
+    const inputs = new Set(this.inputs.map((i) => i.name));
+    const index: Index = { producer: new Map(), consumers: new Map(), initializer, info, inputs, names: new Set([...inputs, ...initializer.keys()]) };
+    for (const node of this.nodes) this.indexNode(index, node);
+    this.#index = index;
+    return index;
+  }
+
+  private indexNode(index: Index, node: NodeProto): void {
+    index.names.add(node.name);
+    for (const out of node.output) {
+      if (out === '') continue;
+      index.producer.set(out, node);
+      index.names.add(out);
+    }
+    for (const input of new Set([...node.input, ...subgraphReads(node)])) {
+      if (input === '') continue;
+      const list = index.consumers.get(input);
+      if (list === undefined) index.consumers.set(input, [node]);
+      else list.push(node);
+    }
   }
 }
 

@@ -1,7 +1,6 @@
 /**
  * Gradient rules of convolution and pooling.
  */
-import { Tensor } from '../../tensor/tensor.js';
 import type { GradContext, GradRule } from '../context.js';
 
 interface ConvGeometry {
@@ -23,11 +22,20 @@ function geometry(ctx: GradContext, kernelRank: number | undefined): ConvGeometr
   };
 }
 
-/** `value` zero-padded at the end of each spatial axis up to the shape of `like` (what transposed convolutions leave out). */
-function padTo(ctx: GradContext, value: string, like: string, rank: number): string {
-  const missing = ctx.op('Sub', [ctx.shape(like), ctx.shape(value)]);
+/**
+ * The output of an unpadded transposed convolution (whose element i is padded input element i)
+ * cut to the input's elements `[begin, begin + size)` on each spatial axis, then zero-padded at
+ * the end where no forward window reached. Cropping here rather than with ConvTranspose pads also
+ * keeps input elements next to an end padding that the windows only partly read, and keeps the
+ * ConvTranspose pads symmetric (zero), as the CUDA provider needs.
+ */
+function cropToInput(ctx: GradContext, value: string, like: string, rank: number, begins: readonly number[]): string {
+  const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+  const size = ctx.op('Slice', [ctx.shape(like), ctx.ints([2]), ctx.ints([rank])]);
+  const cut = ctx.op('Slice', [value, ctx.ints(begins), ctx.op('Add', [size, ctx.ints(begins)]), ctx.ints(axes)]);
+  const missing = ctx.op('Sub', [ctx.shape(like), ctx.shape(cut)]);
   const pads = ctx.op('Concat', [ctx.ints(new Array<number>(rank).fill(0)), missing], { axis: 0n });
-  return ctx.op('Pad', [value, pads]);
+  return ctx.op('Pad', [cut, pads]);
 }
 
 const ints = (values: readonly number[]) => values.map(BigInt);
@@ -43,8 +51,8 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     const group = ctx.attrInt('group', 1);
     let gx: string | undefined;
     if (ctx.needs(0)) {
-      const transposed = ctx.op('ConvTranspose', [g, w], { strides: ints(geo.strides), dilations: ints(geo.dilations), pads: ints(geo.pads), group: BigInt(group) });
-      gx = padTo(ctx, transposed, x, rank);
+      const transposed = ctx.op('ConvTranspose', [g, w], { strides: ints(geo.strides), dilations: ints(geo.dilations), group: BigInt(group) });
+      gx = cropToInput(ctx, transposed, x, rank, geo.pads.slice(0, geo.spatial));
     }
     let gw: string | undefined;
     if (ctx.needs(1)) {
@@ -64,7 +72,8 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
   },
   MaxPool: (ctx) => {
     const x = ctx.input(0);
-    const [, indices] = ctx.replay([x], 2);
+    // Row-major indices (storage_order=0) are flat positions in x.
+    const [, indices] = ctx.replay([x], 2, { storage_order: 0n });
     const flat = ctx.op('Reshape', [ctx.zerosLike(x), ctx.ints([-1])]);
     const summed = ctx.op('ScatterElements', [flat, ctx.op('Reshape', [indices!, ctx.ints([-1])]), ctx.op('Reshape', [ctx.grad(0)!, ctx.ints([-1])])], { reduction: 'add' });
     return [ctx.op('Reshape', [summed, ctx.shape(x)])];
@@ -76,13 +85,14 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     const geo = geometry(ctx, kernel.length);
     if (geo.pads.some((p) => p !== 0) && ctx.attrInt('count_include_pad', 0) === 0) ctx.unsupported('padding left out of the average (count_include_pad=0)');
     if (ctx.attrInt('ceil_mode', 0) !== 0) ctx.unsupported('ceil_mode=1');
+    if (geo.dilations.some((d) => d !== 1)) ctx.unsupported('dilations');
     const rank = geo.spatial + 2;
     const area = kernel.reduce((a, b) => a * b, 1);
-    const weights = ctx.castLike(ctx.constant(Tensor.from(new Float32Array(area).fill(1 / area), [1, 1, ...kernel])), g);
+    const weights = ctx.op('Expand', [ctx.scalar(1 / area, g), ctx.ints([1, 1, ...kernel])]);
     const planes = ctx.op('Reshape', [g, ctx.ints([-1, 1, ...new Array<number>(geo.spatial).fill(0)])]);
-    const spread = ctx.op('ConvTranspose', [planes, weights], { strides: ints(geo.strides), pads: ints(geo.pads) });
+    const spread = ctx.op('ConvTranspose', [planes, weights], { strides: ints(geo.strides) });
     const shape = ctx.op('Concat', [ctx.op('Slice', [ctx.shape(x), ctx.ints([0]), ctx.ints([2])]), ctx.op('Slice', [ctx.shape(spread), ctx.ints([2]), ctx.ints([rank])])], { axis: 0n });
-    return [padTo(ctx, ctx.op('Reshape', [spread, shape]), x, rank)];
+    return [cropToInput(ctx, ctx.op('Reshape', [spread, shape]), x, rank, geo.pads.slice(0, geo.spatial))];
   },
   GlobalAveragePool: (ctx) => {
     const x = ctx.input(0);

@@ -65,12 +65,19 @@ export const ELEMENTWISE_RULES: Readonly<Record<string, GradRule>> = {
     return ctx.op('Mul', [g, ctx.op('Add', [cdf, ctx.op('Mul', [x, pdf])])]);
   }),
   Clip: (ctx) => {
+    // Clip(x) = Min(Max(x, min), max): x gets the gradient where neither bound won, each bound
+    // where it did (ties go to x; a NaN x gets none).
     const g = ctx.grad(0)!;
-    const x = ctx.input(0);
-    let inside = ctx.op('Not', [ctx.op('IsNaN', [x])]);
-    if (ctx.input(1) !== '') inside = ctx.op('And', [inside, ctx.op('GreaterOrEqual', [x, ctx.input(1)])]);
-    if (ctx.input(2) !== '') inside = ctx.op('And', [inside, ctx.op('LessOrEqual', [x, ctx.input(2)])]);
-    return [where(ctx, inside, g)];
+    const [x, lo, hi] = [ctx.input(0), ctx.input(1), ctx.input(2)];
+    const aboveLo = lo === '' ? undefined : ctx.op('GreaterOrEqual', [x, lo]);
+    const belowHi = hi === '' ? undefined : ctx.op('LessOrEqual', [lo === '' ? x : ctx.op('Max', [x, lo]), hi]);
+    const throughHi = belowHi === undefined ? g : where(ctx, belowHi, g);
+    const gx = aboveLo === undefined ? where(ctx, ctx.op('Not', [ctx.op('IsNaN', [x])]), throughHi) : where(ctx, aboveLo, throughHi);
+    return [
+      gx,
+      aboveLo !== undefined && ctx.needs(1) ? ctx.reduceLike(ctx.op('Where', [aboveLo, ctx.scalar(0, g), throughHi]), lo) : undefined,
+      belowHi !== undefined && ctx.needs(2) ? ctx.reduceLike(ctx.op('Where', [belowHi, ctx.scalar(0, g), g]), hi) : undefined,
+    ];
   },
   Max: (ctx) => pickGrad(ctx, 'GreaterOrEqual'),
   Min: (ctx) => pickGrad(ctx, 'LessOrEqual'),

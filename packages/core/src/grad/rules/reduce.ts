@@ -13,6 +13,11 @@ function reducedAxes(ctx: GradContext): number[] | undefined {
   return axes !== undefined && axes.length > 0 ? axes : undefined;
 }
 
+/** Whether the node returns its input unchanged (`noop_with_empty_axes=1` and no axes). */
+function reducesNothing(ctx: GradContext): boolean {
+  return ctx.attrInt('noop_with_empty_axes', 0) === 1 && reducedAxes(ctx) === undefined;
+}
+
 /** The output gradient broadcast back to the input's shape (and `Y` likewise, if asked). */
 function expandBack(ctx: GradContext, value: string): string {
   const axes = reducedAxes(ctx);
@@ -31,6 +36,7 @@ export const REDUCE_RULES: Readonly<Record<string, GradRule>> = {
   ReduceSum: (ctx) => [expandBack(ctx, ctx.grad(0)!)],
   ReduceMean: (ctx) => [ctx.op('Div', [expandBack(ctx, ctx.grad(0)!), count(ctx)])],
   ReduceMax: (ctx) => {
+    if (reducesNothing(ctx)) return [ctx.grad(0)];
     const x = ctx.input(0);
     const hit = ctx.castLike(ctx.op('Equal', [x, expandBack(ctx, ctx.output(0))]), x);
     const ties = expandBack(ctx, ctx.reduceSum(hit, reducedAxes(ctx), ctx.attrInt('keepdims', 1) === 1));
@@ -49,6 +55,7 @@ export const REDUCE_RULES: Readonly<Record<string, GradRule>> = {
     return [ctx.op('Sub', [g, ctx.op('Mul', [ctx.op('Exp', [ctx.output(0)]), ctx.reduceSum(g, [axis], true)])])];
   },
   LayerNormalization: (ctx) => {
+    if (ctx.grad(1) !== undefined || ctx.grad(2) !== undefined) ctx.unsupported('gradients flowing into the Mean or InvStdDev outputs');
     const g = ctx.grad(0)!;
     const [x, scale, bias] = [ctx.input(0), ctx.input(1), ctx.input(2)];
     const axis = ctx.attrInt('axis', -1);
@@ -71,18 +78,22 @@ export const REDUCE_RULES: Readonly<Record<string, GradRule>> = {
     return [gx, gScale, gBias];
   },
   BatchNormalization: (ctx) => {
+    // y = scale · (x − mean) · invStd + bias, invStd = (var + ε)^−½, per channel (axis 1).
     if (ctx.attrInt('training_mode', 0) !== 0) ctx.unsupported('training_mode=1');
-    if (ctx.needs(3) || ctx.needs(4)) ctx.unsupported('gradients with respect to the running mean or variance');
     const g = ctx.grad(0)!;
     const [x, scale, mean, variance] = [0, 1, 3, 4].map((i) => ctx.input(i)) as [string, string, string, string];
     const eps = ctx.attrFloat('epsilon', 1e-5);
-    const invStd = ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.scalar(eps)])])]);
+    const invStd = ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.scalar(eps, variance)])])]);
     const zeros = ctx.zerosLike(mean);
-    const unitVariance = ctx.op('Add', [zeros, ctx.scalar(1 - eps)]);
+    const unitVariance = ctx.op('Add', [zeros, ctx.scalar(1 - eps, variance)]);
     const perChannel = (v: string, s: string, b: string, m: string) => ctx.op('BatchNormalization', [v, s, b, m, unitVariance], { epsilon: attr.float(eps) });
     const channelSum = (v: string) => ctx.reduceSum(ctx.op('Reshape', [v, ctx.ints([0, 0, -1])]), [0, 2], false);
-    const gx = ctx.needs(0) ? perChannel(g, ctx.op('Mul', [scale, invStd]), zeros, zeros) : undefined;
-    const xhat = ctx.needs(1) ? perChannel(x, invStd, zeros, mean) : undefined;
-    return [gx, xhat === undefined ? undefined : channelSum(ctx.op('Mul', [g, xhat])), ctx.needs(2) ? channelSum(g) : undefined];
+    const gain = ctx.op('Mul', [scale, invStd]);
+    const gx = ctx.needs(0) ? perChannel(g, gain, zeros, zeros) : undefined;
+    const gBias = ctx.needs(2) || ctx.needs(3) ? channelSum(g) : undefined;
+    const gScale = ctx.needs(1) || ctx.needs(4) ? channelSum(ctx.op('Mul', [g, perChannel(x, invStd, zeros, mean)])) : undefined;
+    const gMean = ctx.needs(3) ? ctx.op('Neg', [ctx.op('Mul', [gain, gBias!])]) : undefined;
+    const gVariance = ctx.needs(4) ? ctx.op('Mul', [ctx.op('Mul', [gain, invStd]), ctx.op('Mul', [gScale!, ctx.scalar(-0.5, variance)])]) : undefined;
+    return [gx, ctx.needs(1) ? gScale : undefined, ctx.needs(2) ? gBias : undefined, gMean, gVariance];
   },
 };

@@ -70,7 +70,10 @@ export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
     const target = ctx.op('Reshape', [ctx.op('Where', [inside, padded, ctx.int(0)]), ctx.ints([-1])]);
     const updates = ctx.op('Reshape', [ctx.op('Where', [inside, g, ctx.scalar(0, g)]), ctx.ints([-1])]);
     const summed = ctx.op('ScatterElements', [ctx.op('Reshape', [ctx.zerosLike(data), ctx.ints([-1])]), target, updates], { reduction: 'add' });
-    return [ctx.op('Reshape', [summed, shape])];
+    // The constant value fills every element outside the data: it gets their gradients' sum.
+    const value = ctx.input(2);
+    const gValue = value !== '' && ctx.needs(2) ? ctx.op('Reshape', [ctx.reduceSum(ctx.op('Where', [inside, ctx.scalar(0, g), g]), undefined, false), ctx.shape(value)]) : undefined;
+    return [ctx.op('Reshape', [summed, shape]), undefined, gValue];
   },
   TopK: (ctx) => {
     const g = ctx.grad(0);
