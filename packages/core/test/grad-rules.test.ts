@@ -1,4 +1,4 @@
-import { GraphBuilder, MechintError, Tensor, attr, differentiableOps, gradients, registerGradRule, type GradRule, type Value } from '../src/index.node.js';
+import { Backend, GraphBuilder, MechintError, Tensor, attr, differentiableOps, gradients, registerGradRule, type GradRule, type Value } from '../src/index.node.js';
 import { cpuBackend, expectGradientsMatch, testData, type GradCheck } from './helpers/gradcheck.js';
 
 /**
@@ -617,5 +617,24 @@ describe('gradients()', () => {
     const gx = out[grads['x']!]!;
     expect(Number(gx.get(0))).toBe(1);
     expect(Number(gx.get(1))).toBeCloseTo(Math.E, 14);
+  });
+});
+
+describe('MaxPool in float32 (routed through window patches, which every provider can run)', () => {
+  it('sends each window’s gradient to its first maximum, as the float64 index path does, ties and padding included', async () => {
+    const values = [0, 0, 1, 0, 3, 3, 0, 2, -1, 0, 0, 0, 2, 2, -4, 0, 0, 5, 1, 1];
+    const build = (dtype: 'float32' | 'float64') => {
+      const g = new GraphBuilder({ opset: 17 });
+      const x = g.input('x', dtype, [1, 1, 4, 5]);
+      g.output(g.op('MaxPool', [x], { kernel_shape: attr.ints([2, 3]), strides: attr.ints([1, 2]), pads: attr.ints([1, 1, 0, 1]) }), 'y');
+      return gradients(g.build(), { of: 'y', wrt: ['x'] });
+    };
+    const backend = await Backend.create({ ep: 'cpu' });
+    const run = async (dtype: 'float32' | 'float64') => {
+      const { model, grads } = build(dtype);
+      const x = dtype === 'float32' ? Tensor.from(new Float32Array(values), [1, 1, 4, 5]) : Tensor.from(new Float64Array(values), [1, 1, 4, 5]);
+      return Array.from((await (await backend.session(model)).run({ x }))[grads['x']!]!.data as Float32Array, (v) => v + 0);
+    };
+    expect(await run('float32')).toEqual(await run('float64'));
   });
 });

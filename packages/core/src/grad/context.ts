@@ -6,7 +6,7 @@ import type { AttributeProto, NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { Graph } from '../onnx/graph.js';
 import type { Dim } from '../onnx/types.js';
 import { Tensor } from '../tensor/tensor.js';
-import { dtypeFromOnnx } from '../tensor/dtype.js';
+import { dtypeFromOnnx, type DType } from '../tensor/dtype.js';
 import { attributeProto, type Attributes } from '../builder/attributes.js';
 import { Splicer } from '../hooks/splicer.js';
 
@@ -229,7 +229,8 @@ export class GradContext {
     return type?.value.case === 'tensorType' ? type.value.value.elemType : 1;
   }
 
-  private dtypeOf(value: string): string {
+  /** The element type of `value`, as far as the graph tells (float32 when it does not). */
+  dtypeOf(value: string): DType {
     return dtypeFromOnnx(this.elemTypeOf(value));
   }
 

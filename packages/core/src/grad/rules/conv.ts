@@ -1,6 +1,7 @@
 /**
  * Gradient rules of convolution and pooling.
  */
+import { Tensor } from '../../tensor/tensor.js';
 import type { GradContext, GradRule } from '../context.js';
 
 interface ConvGeometry {
@@ -40,6 +41,34 @@ function cropToInput(ctx: GradContext, value: string, like: string, rank: number
 
 const ints = (values: readonly number[]) => values.map(BigInt);
 
+/**
+ * MaxPool's input gradient without the pooling indices (which some providers, WebGPU among them,
+ * cannot produce): every window's elements are gathered as channels by a convolution with one-hot
+ * filters over the input padded with the lowest float, the first element equal to the window's
+ * maximum takes the window's gradient, and the transposed convolution with the same filters puts
+ * each gradient back in place. Matches onnxruntime's and torch's choice of the first maximum.
+ */
+function maxPoolByPatches(ctx: GradContext, kernel: readonly number[], geo: ConvGeometry): string {
+  const x = ctx.input(0);
+  const rank = geo.spatial + 2;
+  const size = kernel.reduce((a, b) => a * b, 1);
+  const oneHot = new Float32Array(size * size);
+  for (let k = 0; k < size; k++) oneHot[k * size + k] = 1;
+  const filters = ctx.constant(Tensor.from(oneHot, [size, 1, ...kernel]));
+  const planeShape = ctx.ints([-1, 1, ...new Array<number>(geo.spatial).fill(0)]);
+  const planes = ctx.op('Reshape', [x, planeShape]);
+  const begins = geo.pads.slice(0, geo.spatial);
+  const ends = geo.pads.slice(geo.spatial);
+  const padded = ctx.op('Pad', [planes, ctx.ints([0, 0, ...begins, 0, 0, ...ends]), ctx.scalar(-3.4028234663852886e38, x)]);
+  const windows = { strides: ints(geo.strides), dilations: ints(geo.dilations) };
+  const patches = ctx.op('Conv', [padded, filters], windows);
+  const hit = ctx.op('Equal', [patches, ctx.op('Reshape', [ctx.output(0), planeShape])]);
+  const first = ctx.op('And', [hit, ctx.op('Equal', [ctx.op('CumSum', [ctx.castLike(hit, x), ctx.int(1)]), ctx.scalar(1, x)])]);
+  const routed = ctx.op('Where', [first, ctx.op('Reshape', [ctx.grad(0)!, planeShape]), ctx.scalar(0, x)]);
+  const spread = ctx.op('ConvTranspose', [routed, filters], windows);
+  return ctx.op('Reshape', [cropToInput(ctx, spread, planes, rank, begins), ctx.shape(x)]);
+}
+
 /** Rules by operator type. */
 export const CONV_RULES: Readonly<Record<string, GradRule>> = {
   Conv: (ctx) => {
@@ -72,12 +101,15 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
   },
   MaxPool: (ctx) => {
     const x = ctx.input(0);
+    const kernel = ctx.attrInts('kernel_shape') ?? ctx.unsupported('a missing kernel_shape');
+    if (ctx.attrInt('ceil_mode', 0) === 0 && ctx.dtypeOf(x) === 'float32') return [maxPoolByPatches(ctx, kernel, geometry(ctx, kernel.length))];
     // Row-major indices (storage_order=0) are flat positions in x.
     const [, indices] = ctx.replay([x], 2, { storage_order: 0n });
     const flat = ctx.op('Reshape', [ctx.zerosLike(x), ctx.ints([-1])]);
     const summed = ctx.op('ScatterElements', [flat, ctx.op('Reshape', [indices!, ctx.ints([-1])]), ctx.op('Reshape', [ctx.grad(0)!, ctx.ints([-1])])], { reduction: 'add' });
     return [ctx.op('Reshape', [summed, ctx.shape(x)])];
   },
+
   AveragePool: (ctx) => {
     const x = ctx.input(0);
     const g = ctx.grad(0)!;
