@@ -153,10 +153,13 @@ export class GradContext {
     return this.shapeOf(value)?.length;
   }
 
-  /** The static shape of `value` when known. */
+  /** The static shape of `value` when known (recorded, probed, or the value of a constant). */
   shapeOf(value: string): readonly Dim[] | undefined {
     const known = this.#shapes.get(value);
     if (known !== undefined) return known;
+    const producer = this.#graph.producerOf(value);
+    const constant = producer?.opType === 'Constant' ? producer.attribute.find((a) => a.name === 'value')?.t : undefined;
+    if (constant !== undefined) return constant.dims.map(Number);
     const type = this.#graph.typeOf(value);
     const tensor = type?.value.case === 'tensorType' ? type.value.value : undefined;
     return tensor?.shape?.dim.map((d): Dim => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null));

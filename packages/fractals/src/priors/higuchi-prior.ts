@@ -21,8 +21,8 @@ export interface HiguchiPriorOptions {
  * A fractal-dimension prior: the loss `weight · mean_b (FD_b − targetFD)²` with FD the Higuchi
  * fractal dimension of each signal (row), exactly {@link higuchiFD}'s definition (antropy ≥ 0.2.1).
  * `loss(g, x)` builds it with the core `GraphBuilder` from standard ops (`Slice`, `Sub`, `Abs`,
- * `MatMul`, `Concat`, `Log`), differentiable once the graph is (gradients come with the autodiff
- * issue; `Abs` has a subgradient at 0); `evaluate(x)` computes the same loss on the host.
+ * `MatMul`, `Concat`, `Log`), so core's `gradients` differentiates it with the rest of the graph
+ * (`Abs` takes the subgradient 0 at 0); `evaluate(x)` computes the same loss on the host.
  *
  * @see T. Higuchi, Physica D 31 (1988) 277–283.
  * @example

@@ -27,8 +27,8 @@ export interface SpectralPriorOptions {
  * β̂ = −(least-squares slope of ln P(k) against ln(k/n)) over `bins`, and P the periodogram
  * `|DFT(x − mean x)|² / n`. `loss(g, x)` builds it inside a training graph with the core
  * `GraphBuilder` from standard ops only (`ReduceMean`, `Sub`, `MatMul` with cosine and sine
- * matrices, `Mul`, `Add`, `Log`), so it is differentiable once the graph is (gradients come with
- * the autodiff issue); `evaluate(x)` computes the same loss on the host.
+ * matrices, `Mul`, `Add`, `Log`), so core's `gradients` differentiates it with the rest of the
+ * graph; `evaluate(x)` computes the same loss on the host.
  *
  * @see K. J. Miller et al., "Power-law scaling in the brain surface electric potential", PLoS Comput. Biol. 5 (2009) e1000609 (1/f^β spectra of neural activity).
  * @example

@@ -1,14 +1,32 @@
 /**
  * Gradient rules of MatMul and Gemm.
  */
-import type { GradRule } from '../context.js';
+import type { GradContext, GradRule } from '../context.js';
+
+/**
+ * MatMul with a one-dimensional operand (numpy semantics: a vector on the left acts as a row, on
+ * the right as a column, and that axis is dropped from the result).
+ */
+function vectorMatMul(ctx: GradContext, g: string, a: string, b: string, vectorA: boolean, vectorB: boolean): (string | undefined)[] {
+  if (vectorA && vectorB) return [ctx.needs(0) ? ctx.op('Mul', [g, b]) : undefined, ctx.needs(1) ? ctx.op('Mul', [g, a]) : undefined];
+  if (vectorA) {
+    const ga = ctx.needs(0) ? ctx.reduceLike(ctx.reduceSum(ctx.op('Mul', [b, ctx.unsqueeze(g, [-2])]), [-1], false), a, undefined) : undefined;
+    const gb = ctx.needs(1) ? ctx.reduceLike(ctx.op('Mul', [ctx.unsqueeze(a, [-1]), ctx.unsqueeze(g, [-2])]), b, undefined) : undefined;
+    return [ga, gb];
+  }
+  const ga = ctx.needs(0) ? ctx.reduceLike(ctx.op('Mul', [ctx.unsqueeze(g, [-1]), b]), a, undefined) : undefined;
+  const gb = ctx.needs(1) ? ctx.reduceLike(ctx.reduceSum(ctx.op('Mul', [a, ctx.unsqueeze(g, [-1])]), [-2], false), b, undefined) : undefined;
+  return [ga, gb];
+}
 
 /** Rules by operator type. */
 export const LINALG_RULES: Readonly<Record<string, GradRule>> = {
   MatMul: (ctx) => {
     const g = ctx.grad(0)!;
     const [a, b] = [ctx.input(0), ctx.input(1)];
-    if (ctx.rankOf(a) === 1 || ctx.rankOf(b) === 1) ctx.unsupported('one-dimensional operands');
+    const vectorA = ctx.rankOf(a) === 1;
+    const vectorB = ctx.rankOf(b) === 1;
+    if (vectorA || vectorB) return vectorMatMul(ctx, g, a, b, vectorA, vectorB);
     const swapLast = (x: string) => ctx.op('Einsum', [x], { equation: '...ij->...ji' });
     const ga = ctx.needs(0) ? ctx.reduceLike(ctx.op('MatMul', [g, swapLast(b)]), a, undefined) : undefined;
     const gb = ctx.needs(1) ? ctx.reduceLike(ctx.op('MatMul', [swapLast(a), g]), b, undefined) : undefined;
