@@ -545,6 +545,21 @@ describe('gradients()', () => {
     expect((await run(registered.model, feeds))[registered.grads['x']!]!.toArray()).toEqual([0, 3, 0, 3]);
   });
 
+  it('replaces the rule of one node by name with nodeOverrides, even on a non-differentiable operator', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', [4]);
+    const step = g.op('HardSigmoid', [x], { alpha: attr.float(1e9), beta: attr.float(0) });
+    g.output(g.add(step, g.relu(x)), 'y');
+    const model = g.build();
+    const stepNode = model.graph.nodes.find((n) => n.opType === 'HardSigmoid')!.name;
+    const surrogate: GradRule = (ctx) => [ctx.op('Mul', [ctx.grad(0)!, ctx.op('Div', [ctx.scalar(1), ctx.op('Add', [ctx.scalar(1), ctx.op('Mul', [ctx.input(0), ctx.input(0)])])])])];
+    const { model: withGrads, grads } = gradients(model, { of: 'y', wrt: ['x'], nodeOverrides: { [stepNode]: surrogate } });
+    const values = [-1, 2, -3, 0.5];
+    const out = await run(withGrads, { x: Tensor.from(new Float32Array(values), [4]) });
+    const expected = values.map((v) => 1 / (1 + v * v) + (v > 0 ? 1 : 0));
+    (out[grads['x']!]!.toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+  });
+
   it('uses a rule registered with registerGradRule in every later call', async () => {
     const sine = (g: GraphBuilder, x: Readonly<Record<string, Value>>) => g.op('Sin', [x['x']!]);
     const g = new GraphBuilder();

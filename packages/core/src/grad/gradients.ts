@@ -29,6 +29,12 @@ export interface GradientsOptions {
   seed?: 'ones' | 'input';
   /** Backward rules replacing the registered ones for this call, by operator type. */
   overrides?: Readonly<Record<string, GradRule>>;
+  /**
+   * Backward rules for single nodes, by node name; they win over `overrides`. This is how a
+   * surrogate gradient is attached to one spike nonlinearity (a Heaviside step built as, say, a
+   * steep `HardSigmoid`) without touching other nodes of the same operator.
+   */
+  nodeOverrides?: Readonly<Record<string, GradRule>>;
   /** Static shapes of values, when known (e.g. a HookedModel's probe): lets the transform skip broadcast reductions. */
   shapes?: ReadonlyMap<string, readonly Dim[]>;
   /**
@@ -101,7 +107,7 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     if (outputGrads.every((g) => g === undefined)) continue;
     const needs = node.input.map((i) => i !== '' && relevant.has(i));
     if (!needs.some(Boolean) || NON_DIFFERENTIABLE.has(node.opType)) continue;
-    const rule = ruleFor(node, options.overrides, () => pathThrough(graph, node, options.wrt, options.of));
+    const rule = options.nodeOverrides?.[node.name] ?? ruleFor(node, options.overrides, () => pathThrough(graph, node, options.wrt, options.of));
     const inputGrads = rule(new GradContext(graph, splicer, node, opset, outputGrads, needs, shapes));
     node.input.forEach((input, i) => {
       const g = inputGrads[i];

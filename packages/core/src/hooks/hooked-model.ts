@@ -55,6 +55,8 @@ export interface RunWithGradOptions {
   seed?: Tensor;
   /** Backward rules replacing the registered ones, by operator type (DeepLIFT's rescale, surrogate gradients). */
   overrides?: Readonly<Record<string, GradRule>>;
+  /** Backward rules for single nodes, by node name (see `GradientsOptions.nodeOverrides`). */
+  nodeOverrides?: Readonly<Record<string, GradRule>>;
 }
 
 const ruleIds = new WeakMap<GradRule, number>();
@@ -171,11 +173,12 @@ export class HookedModel {
     const of = this.valueOf(options.of);
     const wrt = options.wrt.map((w) => this.valueOf(w));
     const overrides = options.overrides ?? {};
+    const nodeOverrides = options.nodeOverrides ?? {};
     const steps = this.stepsOf(this.dimsOf(feeds));
-    const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${Object.entries(overrides).map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
+    const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
     const session = await this.backend.session(() => {
       const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
-      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, shapes, ...(steps === undefined ? {} : { steps }) });
+      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, ...(steps === undefined ? {} : { steps }) });
       this.#gradOutputs.set(key, built.grads);
       return built.model;
     }, { key });
