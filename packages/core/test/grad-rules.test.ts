@@ -560,6 +560,20 @@ describe('gradients()', () => {
     (out[grads['x']!]!.toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
   });
 
+  it('gives a comparison a surrogate gradient through nodeOverrides on it, through the Cast to float that follows', async () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float64', [4]);
+    g.output(g.mul(g.cast(g.greater(x, 0), 'float64'), 2), 'y');
+    const model = g.build();
+    const comparison = model.graph.nodes.find((n) => n.opType === 'Greater')!.name;
+    const fastSigmoid: GradRule = (ctx) => [ctx.op('Div', [ctx.grad(0)!, ctx.op('Mul', [ctx.op('Add', [ctx.op('Abs', [ctx.input(0)]), ctx.scalar(1, ctx.input(0))]), ctx.op('Add', [ctx.op('Abs', [ctx.input(0)]), ctx.scalar(1, ctx.input(0))])])]), undefined];
+    const values = [-1, 2, -3, 0.5];
+    const plain = gradients(model, { of: 'y', wrt: ['x'] });
+    expect((await run(plain.model, { x: f64(values, [4]) }))[plain.grads['x']!]!.toArray()).toEqual([0, 0, 0, 0]);
+    const surrogate = gradients(model, { of: 'y', wrt: ['x'], nodeOverrides: { [comparison]: fastSigmoid } });
+    expect((await run(surrogate.model, { x: f64(values, [4]) }))[surrogate.grads['x']!]!.toArray()).toEqual(values.map((v) => 2 / (1 + Math.abs(v)) ** 2));
+  });
+
   it('uses a rule registered with registerGradRule in every later call', async () => {
     const sine = (g: GraphBuilder, x: Readonly<Record<string, Value>>) => g.op('Sin', [x['x']!]);
     const g = new GraphBuilder();

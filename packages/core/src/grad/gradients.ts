@@ -106,8 +106,9 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     const outputGrads = node.output.map((o) => (relevant.has(o) ? total(o) : undefined));
     if (outputGrads.every((g) => g === undefined)) continue;
     const needs = node.input.map((i) => i !== '' && relevant.has(i));
-    if (!needs.some(Boolean) || NON_DIFFERENTIABLE.has(node.opType)) continue;
-    const rule = options.nodeOverrides?.[node.name] ?? ruleFor(node, options.overrides, () => pathThrough(graph, node, options.wrt, options.of));
+    const nodeRule = options.nodeOverrides?.[node.name];
+    if (!needs.some(Boolean) || (nodeRule === undefined && NON_DIFFERENTIABLE.has(node.opType))) continue;
+    const rule = nodeRule ?? ruleFor(node, options.overrides, () => pathThrough(graph, node, options.wrt, options.of));
     const inputGrads = rule(new GradContext(graph, splicer, node, opset, outputGrads, needs, shapes));
     node.input.forEach((input, i) => {
       const g = inputGrads[i];

@@ -10,6 +10,8 @@ const unary = (local: (ctx: GradContext, g: string) => string): GradRule => (ctx
 
 const where = (ctx: GradContext, condition: string, g: string, otherwise?: string) => ctx.op('Where', [condition, g, otherwise ?? ctx.scalar(0, g)]);
 
+const FLOAT_TYPES = new Set(['float16', 'float32', 'float64']);
+
 /** Rules by operator type. */
 export const ELEMENTWISE_RULES: Readonly<Record<string, GradRule>> = {
   Identity: (ctx) => [ctx.grad(0)],
@@ -90,7 +92,12 @@ export const ELEMENTWISE_RULES: Readonly<Record<string, GradRule>> = {
       ctx.needs(2) ? ctx.reduceLike(ctx.op('Where', [c, ctx.scalar(0, g), g]), ctx.input(2)) : undefined,
     ];
   },
-  Cast: (ctx) => [ctx.needs(0) ? ctx.castLike(ctx.grad(0)!, ctx.input(0)) : undefined],
+  /**
+   * A float input gets the gradient cast back to its type. A boolean or integer input (a
+   * comparison such as a spike's Heaviside step) passes the gradient on as it is: nothing
+   * differentiates a comparison, unless a `nodeOverrides` rule on it supplies a surrogate.
+   */
+  Cast: (ctx) => [ctx.needs(0) ? (FLOAT_TYPES.has(ctx.dtypeOf(ctx.input(0))) ? ctx.castLike(ctx.grad(0)!, ctx.input(0)) : ctx.grad(0)) : undefined],
   Expand: (ctx) => [ctx.needs(0) ? ctx.reduceLike(ctx.grad(0)!, ctx.input(0), undefined) : undefined],
 };
 
