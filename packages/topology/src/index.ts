@@ -15,6 +15,6 @@ export { mleDimension, type MLEOptions, type MLEResult } from './mle.js';
 export { nearestNeighbours, type NeighbourOptions, type Neighbours } from './neighbours.js';
 export { participationRatio } from './participation.js';
 export type { LongRunning, Progress } from './progress.js';
-export { ripsPersistence, type Cocycle, type RipsOptions, type RipsResult } from './rips.js';
+export { ripsPersistence, type Cocycle, type Cycle, type RipsOptions, type RipsResult } from './rips.js';
 export { twoNN, type TwoNNOptions, type TwoNNResult } from './twonn.js';
 export { wassersteinDistance, type WassersteinOptions } from './wasserstein.js';

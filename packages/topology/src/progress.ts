@@ -16,8 +16,8 @@ import { MechintError } from '@mechint/core';
  * ```
  */
 export interface Progress {
-  /** `'distances'`: pairwise distances; `'H0'`: connected components; `'assemble'`: listing the simplices of `dim`; `'reduce'`: reducing the coboundary columns of `dim`; `'neighbours'`: nearest neighbours. */
-  phase: 'distances' | 'H0' | 'assemble' | 'reduce' | 'neighbours';
+  /** `'distances'`: pairwise distances; `'H0'`: connected components; `'assemble'`: listing the simplices of `dim`; `'reduce'`: reducing the coboundary columns of `dim`; `'cycles'`: representative cycles of `dim`; `'neighbours'`: nearest neighbours. */
+  phase: 'distances' | 'H0' | 'assemble' | 'reduce' | 'cycles' | 'neighbours';
   /** The homology dimension of the phase, where it has one. */
   dim?: number;
   /** Units of work done so far (rows, edges, columns). */

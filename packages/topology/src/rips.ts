@@ -26,6 +26,14 @@ export interface RipsOptions extends LongRunning, OnBackend {
   coefficients?: number;
   /** Also return a representative cocycle of every pair. Defaults to false, as ripser.py's `do_cocycles`. */
   cocycles?: boolean;
+  /**
+   * Also return a representative cycle of every pair of dimension ≥ 1 (finite or essential), over
+   * the same field, by involuted persistent homology (Čufar & Virk 2021). Defaults to false: the
+   * diagrams alone never pay for it.
+   *
+   * @example `const { cycles } = await ripsPersistence(points, { maxDim: 2, cycles: true }); cycles![2]![0]!.simplices; // [[0, 2, 4], …]`
+   */
+  cycles?: boolean;
   /** Allow `maxDim` above 3: the number of simplices grows as n^(maxDim+2). Defaults to false. */
   allowHighDimensions?: boolean;
   /**
@@ -46,12 +54,39 @@ export interface Cocycle {
   coefficients: number[];
 }
 
+/**
+ * A representative cycle (homology) of one pair of dimension d ≥ 1: d-simplices as ascending
+ * vertex lists with coefficients in Z/p, oriented by that order (dropping the i-th vertex has sign
+ * (−1)^i), so that its boundary is zero. Its first simplex is the pair's birth simplex, the last of
+ * the cycle to enter the filtration (the largest filtration value is the birth). A finite pair's
+ * cycle is the boundary of a chain whose last simplex is the death simplex: it is born at the
+ * birth and becomes a boundary at the death, not before; an essential class's cycle is never a
+ * boundary below the threshold.
+ *
+ * @example
+ * ```ts
+ * import { ripsPersistence } from '@mechint/topology';
+ * const square = [[0, 0], [1, 0], [1, 1], [0, 1]];
+ * const { cycles } = await ripsPersistence(square, { cycles: true });
+ * cycles![1]![0]!.simplices; // the four sides: [[0, 1], [1, 2], [0, 3], [2, 3]]
+ * cycles![1]![0]!.filtrations; // [1, 1, 1, 1]
+ * ```
+ */
+export interface Cycle {
+  simplices: number[][];
+  coefficients: number[];
+  /** The filtration value (diameter) of each simplex. */
+  filtrations: number[];
+}
+
 /** What {@link ripsPersistence} returns. @example `const { diagrams, threshold, edges } = await ripsPersistence(points)` */
 export interface RipsResult {
   /** `diagrams[d]`: the pairs of dimension d, sorted by birth then death; zero-length pairs left out. */
   diagrams: Diagram[];
   /** `cocycles[d][i]` represents `diagrams[d][i]`; present when `cocycles: true` was asked. */
   cocycles?: Cocycle[][];
+  /** `cycles[d][i]` represents `diagrams[d][i]` for d ≥ 1 (`cycles[0]` is empty); present when `cycles: true` was asked. */
+  cycles?: Cycle[][];
   /** The threshold the filtration was cut at: the given one, or the enclosing radius. */
   threshold: number;
   /** Number of edges in the filtration. */
@@ -110,7 +145,13 @@ function checkOptions(options: RipsOptions, forMatrix: boolean): Settings {
  * non-symmetric or negative distance matrix, `maxDim > 3` without `allowHighDimensions`, a
  * non-prime coefficient field, too many edges, or an abort.
  *
+ * With `cycles: true`, each pair of dimension ≥ 1 also gets a representative cycle: once the
+ * cohomology reduction has paired the simplices, the boundary of each death simplex is reduced
+ * against the boundaries of the other death simplices only (involuted persistent homology), and
+ * only the reduction chains of the columns it needs are kept.
+ *
  * @see U. Bauer, "Ripser: efficient computation of Vietoris–Rips persistence barcodes", J. Appl. Comput. Topol. 5 (2021). https://doi.org/10.1007/s41468-021-00071-5
+ * @see M. Čufar, Ž. Virk, "Fast computation of persistent homology representatives with involuted persistent homology" (2021). https://arxiv.org/abs/2105.03629
  * @example
  * ```ts
  * import { ripsPersistence } from '@mechint/topology';
@@ -133,34 +174,39 @@ export async function ripsPersistence(input: PointCloud | DistanceMatrix, option
   const { graph, threshold } =
     matrix !== undefined ? graphOfMatrix(matrix.n, matrix.data, edgeSettings) : await graphOfPoints(points!, settings.metric, await backendOf(options), edgeSettings);
   const wantCocycles = options.cocycles === true;
-  const raw = await computePersistence(graph, { maxDim: computedDim, modulus: settings.modulus, cocycles: wantCocycles, ticker });
+  const wantCycles = options.cycles === true;
+  const raw = await computePersistence(graph, { maxDim: computedDim, modulus: settings.modulus, cocycles: wantCocycles, cycles: wantCycles, ticker });
   const diagrams: Diagram[] = [];
   const cocycles: Cocycle[][] = [];
+  const cycles: Cycle[][] = [];
   for (let d = 0; d <= settings.maxDim; d++) {
-    const sorted = raw[d] === undefined ? { pairs: [], cocycles: [] } : finish(raw[d]!, d, binomials, wantCocycles);
+    const sorted = raw[d] === undefined ? { pairs: [], cocycles: [], cycles: [] } : finish(raw[d]!, d, binomials, wantCocycles);
     diagrams.push(sorted.pairs);
     cocycles.push(sorted.cocycles);
+    cycles.push(sorted.cycles);
   }
   const result: RipsResult = { diagrams, threshold, edges: graph.edgeCount };
   if (wantCocycles) result.cocycles = cocycles;
+  if (wantCycles) result.cycles = cycles;
   return result;
 }
 
-/** Sorts one dimension's pairs by (birth, death) and decodes its cocycles. */
-function finish(raw: RawDiagram, dim: number, binomials: Binomials, wantCocycles: boolean): { pairs: PersistencePair[]; cocycles: Cocycle[] } {
+/** Sorts one dimension's pairs by (birth, death) and decodes its cocycles and cycles. */
+function finish(raw: RawDiagram, dim: number, binomials: Binomials, wantCocycles: boolean): { pairs: PersistencePair[]; cocycles: Cocycle[]; cycles: Cycle[] } {
   const births = raw.births.view();
   const deaths = raw.deaths.view();
   const order = Array.from(births, (_, i) => i).sort((a, b) => births[a]! - births[b]! || deaths[a]! - deaths[b]!);
   const pairs = order.map((i): PersistencePair => [births[i]!, deaths[i]!]);
-  if (!wantCocycles) return { pairs, cocycles: [] };
   const vertices = new Int32Array(dim + 1);
-  const cocycles = order.map((i): Cocycle => {
-    const cocycle = raw.cocycles[i]!;
-    const simplices = Array.from(cocycle.simplices, (index) => {
+  const decode = (indices: Float64Array) =>
+    Array.from(indices, (index) => {
       binomials.vertices(index, dim, vertices);
       return Array.from(vertices).reverse();
     });
-    return { simplices, coefficients: Array.from(cocycle.coefficients) };
+  const cocycles = wantCocycles ? order.map((i): Cocycle => ({ simplices: decode(raw.cocycles[i]!.simplices), coefficients: Array.from(raw.cocycles[i]!.coefficients) })) : [];
+  const cycles = raw.cycles.length === 0 ? [] : order.map((i): Cycle => {
+    const cycle = raw.cycles[i]!;
+    return { simplices: decode(cycle.simplices), coefficients: Array.from(cycle.coefficients), filtrations: Array.from(cycle.diams) };
   });
-  return { pairs, cocycles };
+  return { pairs, cocycles, cycles };
 }

@@ -4,12 +4,16 @@
  * coboundary matrix column by column (cohomology), with clearing (columns already paired as
  * pivots are skipped), apparent and emergent pairs found without any reduction, and the
  * coboundaries enumerated implicitly from the combinatorial number system. Only the columns,
- * the pivots and the reduction matrix are stored; never the coboundary matrix.
+ * the pivots and the reduction matrix are stored; never the coboundary matrix. Representative
+ * cycles, when asked for, come from the pairs afterwards (see `cycle-reducer.ts`).
  */
 import { Binomials } from './binomial.js';
+import { BoundaryLister } from './boundary.js';
+import { CycleReducer, type PairLookup, type RawChain } from './cycle-reducer.js';
 import { EntryHeap, getPivot, popPivot, type PivotSlot } from './entry-heap.js';
 import { Float64List, Int32List } from './growable.js';
 import type { NeighborGraph } from './neighbor-graph.js';
+import { columnPairs, VertexPairs } from './pair-lookup.js';
 import type { Ticker } from './progress.js';
 import { CofacetEnumerator, FacetFinder } from './simplices.js';
 import { sortSimplices } from './sort-columns.js';
@@ -21,11 +25,14 @@ export interface RawCocycle {
   coefficients: Int32Array;
 }
 
-/** @internal Pairs of one dimension, with their cocycles when asked for. */
+/** @internal Pairs of one dimension, with their cocycles and cycles when asked for. */
 export interface RawDiagram {
   births: Float64List;
   deaths: Float64List;
   cocycles: RawCocycle[];
+  /** With cycles: the death simplex of each pair, or the birth simplex of an essential one. */
+  representatives: Float64List;
+  cycles: RawChain[];
 }
 
 /** @internal Settings of {@link computePersistence}. */
@@ -33,6 +40,7 @@ export interface EngineSettings {
   maxDim: number;
   modulus: number;
   cocycles: boolean;
+  cycles: boolean;
   ticker: Ticker;
 }
 
@@ -58,6 +66,7 @@ class Engine {
   readonly #main: CofacetEnumerator;
   readonly #probe: CofacetEnumerator;
   readonly #facets: FacetFinder;
+  readonly #lister: BoundaryLister;
   readonly #coboundary = new EntryHeap();
   readonly #reduction = new EntryHeap();
   readonly #pivot: PivotSlot = { diam: 0, index: 0, coef: 0 };
@@ -76,22 +85,30 @@ class Engine {
     this.#main = new CofacetEnumerator(graph, this.#binomials, settings.modulus, vertices);
     this.#probe = new CofacetEnumerator(graph, this.#binomials, settings.modulus, vertices);
     this.#facets = new FacetFinder(graph, this.#binomials, settings.modulus, vertices);
+    this.#lister = new BoundaryLister(graph, this.#binomials, settings.modulus, vertices);
   }
 
   async run(): Promise<RawDiagram[]> {
     const { maxDim } = this.#settings;
     const diagrams: RawDiagram[] = [];
-    for (let d = 0; d <= maxDim; d++) diagrams.push({ births: new Float64List(), deaths: new Float64List(), cocycles: [] });
-    let { simplices, columns } = await this.dimension0(diagrams[0]!);
+    for (let d = 0; d <= maxDim; d++) diagrams.push({ births: new Float64List(), deaths: new Float64List(), cocycles: [], representatives: new Float64List(), cycles: [] });
+    const vertexPairs = this.#settings.cycles ? new VertexPairs(this.#graph.n) : undefined;
+    let { simplices, columns } = await this.dimension0(diagrams[0]!, vertexPairs);
+    let facetPairs = vertexPairs?.lookup;
     for (let dim = 1; dim <= maxDim; dim++) {
       const pivots = await this.reduce(columns, dim, diagrams[dim]!);
+      if (facetPairs !== undefined) {
+        const pairs = columnPairs(pivots, columns.index, this.#modulus, (index, diam) => this.apparentCofacet(index, diam, dim));
+        await this.representCycles(diagrams[dim]!, dim, pairs, facetPairs);
+        facetPairs = pairs;
+      }
       if (dim < maxDim) ({ simplices, columns } = await this.assemble(simplices, pivots, dim + 1));
     }
     return diagrams;
   }
 
-  /** H0 with union-find; returns all edges and the edges left to reduce for H1. */
-  private async dimension0(out: RawDiagram): Promise<{ simplices: Simplices; columns: Simplices }> {
+  /** H0 with union-find (recording its pairs in `vertexPairs`); returns all edges and the edges left to reduce for H1. */
+  private async dimension0(out: RawDiagram, vertexPairs: VertexPairs | undefined): Promise<{ simplices: Simplices; columns: Simplices }> {
     const graph = this.#graph;
     const n = graph.n;
     const b = this.#binomials;
@@ -128,7 +145,8 @@ class Engine {
         }
         const root = sets.link(u, v);
         members?.merge(u, v, root);
-      } else if (!this.zeroApparentCofacet(index[k]!, diam[k]!, 1)) {
+        vertexPairs?.merge(u, v, root, index[k]!);
+      } else if (this.apparentCofacet(index[k]!, diam[k]!, 1) < 0) {
         columnDiam.push(diam[k]!);
         columnIndex.push(index[k]!);
       }
@@ -168,6 +186,7 @@ class Engine {
           out.births.push(diam);
           out.deaths.push(Infinity);
           if (this.#settings.cocycles) out.cocycles.push(this.drainCocycle(index));
+          if (this.#settings.cycles) out.representatives.push(index);
           break;
         }
         const hit = pivots.get(pivot.index);
@@ -188,6 +207,7 @@ class Engine {
           if (keep) {
             out.births.push(diam);
             out.deaths.push(pivot.diam);
+            if (this.#settings.cycles) out.representatives.push(pivot.index);
           }
           const entry = this.#entry;
           const cocycle = keep && this.#settings.cocycles ? [index] : undefined;
@@ -286,15 +306,34 @@ class Engine {
     return this.#facets.zeroPivotFacet(index, diam, 1, dim) && this.isPivotCofacet(this.#facets.index, diam, index, dim - 1);
   }
 
-  /** The simplex (dimension `dim`) and its zero-persistence pivot cofacet pivot each other. */
-  private zeroApparentCofacet(index: number, diam: number, dim: number): boolean {
+  /** The zero-persistence pivot cofacet of the simplex (dimension `dim`) when the two pivot each other, else −1. */
+  private apparentCofacet(index: number, diam: number, dim: number): number {
     const probe = this.#probe;
     probe.set(index, diam, 1, dim);
     while (probe.hasNext(true)) {
       probe.next();
-      if (probe.diam === diam) return this.#facets.zeroPivotFacet(probe.index, diam, 1, dim + 1) && this.#facets.index === index;
+      if (probe.diam === diam) return this.#facets.zeroPivotFacet(probe.index, diam, 1, dim + 1) && this.#facets.index === index ? probe.index : -1;
     }
-    return false;
+    return -1;
+  }
+
+  /**
+   * Representative cycles of one dimension's pairs (involuted homology): `pairs` pairs the
+   * simplices of `dim` (the lows of the death simplices' boundaries), `facetPairs` those of dim − 1
+   * (the lows of an essential birth simplex's boundary).
+   */
+  private async representCycles(out: RawDiagram, dim: number, pairs: PairLookup, facetPairs: PairLookup): Promise<void> {
+    const ticker = this.#settings.ticker;
+    const finite = new CycleReducer(this.#lister, this.#modulus, this.#inverse, dim + 1, pairs);
+    const essential = new CycleReducer(this.#lister, this.#modulus, this.#inverse, dim, facetPairs);
+    const total = out.births.length;
+    ticker.report({ phase: 'cycles', dim, done: 0, total });
+    for (let i = 0; i < total; i++) {
+      if ((i & 15) === 0 && ticker.due()) await ticker.tick({ phase: 'cycles', dim, done: i, total });
+      const simplex = out.representatives.data[i]!;
+      out.cycles.push(out.deaths.data[i] === Infinity ? essential.essential(simplex) : finite.cycle(simplex));
+    }
+    ticker.report({ phase: 'cycles', dim, done: total, total });
   }
 
   /** Lists the simplices of dimension `dim` and the columns among them left to reduce. */
@@ -318,7 +357,7 @@ class Engine {
           allDiam.push(diam);
           allIndex.push(index);
         }
-        if (pivots.has(index) || this.zeroApparentCofacet(index, diam, dim) || this.zeroApparentFacet(index, diam, dim)) continue;
+        if (pivots.has(index) || this.apparentCofacet(index, diam, dim) >= 0 || this.zeroApparentFacet(index, diam, dim)) continue;
         columnDiam.push(diam);
         columnIndex.push(index);
       }
