@@ -1,0 +1,124 @@
+/**
+ * Reverse-mode gradients on a GPT-2-small-shaped model (12 layers, d_model 768, vocab 50257,
+ * random weights): `HookedModel.runWithGrad` of sum(logits · seed) with respect to every parameter
+ * and the residual stream entering block 6, against torch's forward + backward of the same sum —
+ * same weights, tokens, seed and thread count — and against our own plain forward pass. The
+ * tokens and the seed are a 32-bit integer hash of the element index, computed identically here
+ * and in tools/bench-models/autodiff_baseline.py; one gradient of each kind is checked against
+ * torch's, outside the timed runs.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Backend, HookedModel, Tensor, readNpz } from '@mechint/core';
+import { measure, peakMemoryMiB, runPython, timingOf, type Comparison } from './harness.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const onnxPath = join(root, 'bench/.cache/gpt2-small.onnx');
+const weightsPath = join(root, 'bench/.cache/gpt2-small.pt');
+const BATCH = 1;
+const SEQ = 128;
+const VOCAB = 50257;
+const THREADS = 2;
+const RESID = 'blocks.6.hook_resid_pre';
+const PARAM = 'blocks.0.attn.W_Q.weight';
+/** Salts of the token and seed hashes; autodiff_baseline.py uses the same. */
+const TOKEN_SALT = 0x9e3779b9;
+const SEED_SALT = 0x85ebca6b;
+
+interface TorchAutodiffResult {
+  torch_version: string;
+  forward_ms: number[];
+  forward_backward_ms: number[];
+  peak_rss_mib: number;
+  peak_rss_load_mib: number;
+  peak_rss_forward_mib: number;
+}
+
+function ensureModel(): void {
+  if (existsSync(onnxPath) && existsSync(weightsPath)) return;
+  console.error('Writing the GPT-2-small-shaped model with tools/bench-models/gpt2_small.py (needs python3-torch, python3-onnx)…');
+  execFileSync('/usr/bin/python3', [join(root, 'tools/bench-models/gpt2_small.py'), onnxPath], { stdio: 'inherit' });
+}
+
+/** Chris Wellons's lowbias32 integer hash (uint32 in, uint32 out). */
+function hash32(index: number): number {
+  let x = index >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** tokens[i] = hash(i ^ TOKEN_SALT) % vocab; seed[i] = hash(i ^ SEED_SALT) / 2^32 · 2 − 1, as float32. */
+function inputs(): { tokens: Tensor; seed: Tensor } {
+  const ids = Array.from({ length: BATCH * SEQ }, (_, i) => BigInt(hash32(i ^ TOKEN_SALT) % VOCAB));
+  const seed = new Float32Array(BATCH * SEQ * VOCAB);
+  for (let i = 0; i < seed.length; i++) seed[i] = (hash32(i ^ SEED_SALT) / 2 ** 32) * 2 - 1;
+  return { tokens: Tensor.from(ids, [BATCH, SEQ], 'int64'), seed: Tensor.from(seed, [BATCH, SEQ, VOCAB]) };
+}
+
+/** max |ours − reference| / max |reference|. */
+function relativeError(ours: Tensor, reference: Tensor): number {
+  if (ours.shape.join() !== reference.shape.join()) throw new Error(`Shapes differ: [${ours.shape.join(', ')}] vs [${reference.shape.join(', ')}].`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ours.size; i++) {
+    const r = Number(reference.data[i]);
+    diff = Math.max(diff, Math.abs(Number(ours.data[i]) - r));
+    scale = Math.max(scale, Math.abs(r));
+  }
+  return diff / scale;
+}
+
+/** Runs the autodiff benchmark and returns its table rows. */
+export async function benchmark(runs: number): Promise<Comparison[]> {
+  ensureModel();
+  const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
+  const model = await HookedModel.load(onnxPath, { backend });
+  const peakLoad = peakMemoryMiB();
+  const { tokens, seed } = inputs();
+  const parameters = model.model.graph.initializers.filter((t) => t.dataType === 1).map((t) => t.name);
+  const options = { of: 'logits', wrt: [...parameters, RESID], seed };
+
+  const forward = await measure(() => model.run({ tokens }), { runs });
+  const peakForward = peakMemoryMiB();
+  const buildStart = performance.now();
+  const { grads } = await model.runWithGrad({ tokens }, options);
+  const firstCall = performance.now() - buildStart;
+  const checked = { [RESID]: grads[RESID]!, [PARAM]: grads[PARAM]! };
+  const backward = await measure(() => model.runWithGrad({ tokens }, options), { runs });
+  const peak = peakMemoryMiB();
+  await model.dispose();
+
+  const dir = mkdtempSync(join(tmpdir(), 'mechint-autodiff-'));
+  const gradsPath = join(dir, 'grads.npz');
+  try {
+    const torch = runPython<TorchAutodiffResult>(join(root, 'tools/bench-models/autodiff_baseline.py'), [weightsPath, String(BATCH), String(SEQ), String(runs), String(THREADS), gradsPath]);
+    const reference = readNpz(new Uint8Array(readFileSync(gradsPath)));
+    const errors = Object.entries(checked).map(([name, g]) => `${name} ${relativeError(g, reference[name]!).toExponential(1)}`);
+    const label = `GPT-2 small, batch ${BATCH} × ${SEQ} tokens, ${THREADS} threads`;
+    const mib = (v: number) => `${Math.round(v)} MiB`;
+    return [
+      {
+        benchmark: `forward (plain run), ${label}`,
+        ours: forward,
+        reference: timingOf(torch.forward_ms),
+        referenceName: `torch ${torch.torch_version} forward (no_grad)`,
+        note: `peak RSS after load ${mib(peakLoad)} (torch ${mib(torch.peak_rss_load_mib)}), after forward ${mib(peakForward)} (torch ${mib(torch.peak_rss_forward_mib)})`,
+      },
+      {
+        benchmark: `forward + backward, grads of sum(logits · seed) wrt ${parameters.length} parameters + ${RESID}`,
+        ours: backward,
+        reference: timingOf(torch.forward_backward_ms),
+        referenceName: 'torch forward + logits.backward(seed)',
+        note: `peak RSS ${mib(peak)} (torch ${mib(torch.peak_rss_mib)}); first call (builds graph + session) ${(firstCall / 1000).toFixed(1)} s; max |ours − torch| / max |torch|: ${errors.join(', ')}`,
+      },
+      { benchmark: 'forward + backward / forward (ours; goal ≤ 3)', ours: backward, reference: forward, referenceName: '@mechint forward' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
