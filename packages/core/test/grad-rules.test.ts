@@ -574,6 +574,17 @@ describe('gradients()', () => {
     expect((await run(surrogate.model, { x: f64(values, [4]) }))[surrogate.grads['x']!]!.toArray()).toEqual(values.map((v) => 2 / (1 + Math.abs(v)) ** 2));
   });
 
+  it('reduces a broadcast gradient with axes fixed at build time when every shape is static', async () => {
+    const g = new GraphBuilder();
+    const a = g.input('a', 'float32', [2, 3]);
+    const b = g.input('b', 'float32', [3]);
+    g.output(g.add(a, b), 'y');
+    const { model, grads } = gradients(g.build(), { of: 'y', wrt: ['b'] });
+    expect(model.graph.nodes.some((n) => n.opType === 'NonZero')).toBe(false);
+    const out = await run(model, { a: Tensor.zeros([2, 3]), b: Tensor.zeros([3]) });
+    expect(out[grads['b']!]!.toArray()).toEqual([2, 2, 2]);
+  });
+
   it('uses a rule registered with registerGradRule in every later call', async () => {
     const sine = (g: GraphBuilder, x: Readonly<Record<string, Value>>) => g.op('Sin', [x['x']!]);
     const g = new GraphBuilder();

@@ -195,14 +195,19 @@ export class GradContext {
 
   /**
    * `g` summed over the axes along which `like` was broadcast, then shaped like `like` — the
-   * gradient of a broadcasting input. Computed in the graph, so dynamic dims stay free; skipped
-   * when `g` is known to have the shape of `gShapeOf` (by default the node's output) and that
-   * equals `like`'s static shape.
+   * gradient of a broadcasting input. `g` has the shape of `gShapeOf` (by default the node's
+   * output): when both shapes are statically known the axes are fixed at build time (nothing at
+   * all when they are equal; dynamic dims stay free either way), else they are computed in the graph.
    */
   reduceLike(g: string, like: string, gShapeOf: string | undefined = this.output(0)): string {
     const a = this.shapeOf(like);
     const b = gShapeOf === undefined ? undefined : this.shapeOf(gShapeOf);
     if (a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d !== null && d === b[i])) return g;
+    if (a !== undefined && b !== undefined && b.length >= a.length) {
+      const extra = b.length - a.length;
+      const axes = [...Array.from({ length: extra }, (_, i) => i), ...a.flatMap((d, i) => (d === 1 ? [extra + i] : []))];
+      return axes.length === 0 ? g : this.op('Reshape', [this.reduceSum(g, axes, true), this.shape(like)]);
+    }
     const gShape = this.shape(g);
     const likeShape = this.shape(like);
     const extra = this.op('Sub', [this.op('Size', [gShape]), this.op('Size', [likeShape])]);
