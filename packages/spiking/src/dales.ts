@@ -207,8 +207,10 @@ export class DalesLinear {
   }
 
   /**
-   * Emits the layer into a graph: `x · (f(W_raw) · diag(signs))ᵀ`, with the raw weights as the
-   * parameter `name` (so gradient code can find them by name) and the signs as a constant.
+   * Emits the layer into a graph: `x · (f(W_raw) · diag(signs))ᵀ`, with the signs as a constant
+   * and the raw weights either the parameter named `raw` (initialised from {@link DalesLinear.raw},
+   * so gradient code can find them by name) or, given a value `[outFeatures, inFeatures]` (say a
+   * graph input), that value — then one session serves every training step, fed `layer.raw`.
    *
    * @example
    * ```ts
@@ -218,12 +220,16 @@ export class DalesLinear {
    * const layer = new DalesLinear({ inFeatures: 3, outFeatures: 2 });
    * g.output(layer.emit(g, g.input('x', 'float32', ['batch', 3]), 'w_raw'), 'y');
    * const model = g.build();
+   * // or with the raw weights as an input: layer.emit(g, x, g.input('w_raw', 'float32', [2, 3]))
    * ```
    */
-  emit(g: GraphBuilder, x: Value<'float32'>, name = 'dales_raw'): Value<'float32'> {
+  emit(g: GraphBuilder, x: Value<'float32'>, raw: string | Value<'float32'> = 'dales_raw'): Value<'float32'> {
     if (!(g instanceof GraphBuilder)) throw new MechintError('INVALID_ARGUMENT', 'emit takes the GraphBuilder that made x.');
-    const raw = g.param(name, this.raw.clone());
-    const magnitude = this.rectifier === 'relu' ? g.relu(raw) : g.abs(raw);
+    if (typeof raw !== 'string' && (raw.shape?.length !== 2 || raw.shape[0] !== this.outFeatures || raw.shape[1] !== this.inFeatures)) {
+      throw new MechintError('SHAPE_MISMATCH', `The raw weights must be a value of shape [${this.outFeatures}, ${this.inFeatures}]; got ${String(raw)}.`);
+    }
+    const rawWeights = typeof raw === 'string' ? g.param(raw, this.raw.clone()) : raw;
+    const magnitude = this.rectifier === 'relu' ? g.relu(rawWeights) : g.abs(rawWeights);
     const weights = g.mul(magnitude, new Tensor('float32', this.signs.slice(), [this.inFeatures]));
     return g.matmul(x, g.transpose(weights));
   }

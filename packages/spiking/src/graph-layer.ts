@@ -8,7 +8,7 @@ import { arctan, type SurrogateGradient } from './surrogate.js';
 import { requireCount, requireFinite } from './validate.js';
 
 /** Options of {@link emitLeaky}; defaults follow snnTorch's `Leaky`. @example `{ beta: 0.9, threshold: 1, resetMode: 'subtract' }` */
-export interface EmitLeakyOptions {
+export interface EmitLeakyOptions<D extends 'float32' | 'float64' = 'float32'> {
   /** Membrane decay per step, in [0, 1] (snnTorch clamps it so). */
   beta: number;
   /** Threshold θ. Defaults to 1. */
@@ -16,30 +16,33 @@ export interface EmitLeakyOptions {
   /** `'subtract'` (snnTorch's default) or `'zero'`. */
   resetMode?: ResetMode;
   /** Recurrent weights `[n, n]` (PyTorch layout, `out × in`): each step adds `z_{t−1} · Vᵀ` to the input, as snnTorch's `RLeaky` with an all-to-all linear recurrence. */
-  recurrent?: Value<'float32'>;
-  /** The surrogate the backward pass is meant to use; the forward pass is the Heaviside step whatever it is. Defaults to `arctan()` (snnTorch's default). */
+  recurrent?: Value<D>;
+  /** The surrogate the backward pass uses (attach it with `surrogateOverrides(model, layer.surrogate, layer.spikeSteps)`); the forward pass is the Heaviside step whatever it is. Defaults to `arctan()` (snnTorch's default). */
   surrogate?: SurrogateGradient;
 }
 
 /** What {@link emitLeaky} returns. @example `const { spikes, membrane, spikeSteps } = emitLeaky(g, current, { beta: 0.9 })` */
-export interface LeakyGraph {
+export interface LeakyGraph<D extends 'float32' | 'float64' = 'float32'> {
   /** Spikes `[T, batch, n]` (0 / 1). */
-  spikes: Value<'float32'>;
+  spikes: Value<D>;
   /** Membrane potential `[T, batch, n]`. */
-  membrane: Value<'float32'>;
+  membrane: Value<D>;
   /**
-   * The per-step spike values (`[batch, n]` each): the outputs of the Heaviside step, where a
-   * gradient rule override for `surrogate` attaches once core has autodiff.
+   * The per-step spike values (`[batch, n]` each): the outputs of the Heaviside steps, where
+   * `surrogateOverrides(model, surrogate, spikeSteps)` attaches the surrogate gradient.
    */
-  spikeSteps: Value<'float32'>[];
+  spikeSteps: Value<D>[];
   /** The surrogate recorded for the backward pass. */
   surrogate: SurrogateGradient;
 }
 
 /**
- * Emits snnTorch-`Leaky` dynamics over a current `[T, batch, n]` with a known `T`, unrolled in
- * time: `U_t = β U_{t−1} + I_t (+ z_{t−1} Vᵀ) − z_{t−1} θ` (subtract) or
+ * Emits snnTorch-`Leaky` dynamics over a current `[T, batch, n]` (float32 or float64) with a known
+ * `T`, unrolled in time: `U_t = β U_{t−1} + I_t (+ z_{t−1} Vᵀ) − z_{t−1} θ` (subtract) or
  * `U_t = (1 − z_{t−1}) β U_{t−1} + I_t (+ …)` (zero), `z_t = H(U_t − θ)`, from `U = 0`.
+ * For training, pass `surrogateOverrides(model, layer.surrogate, layer.spikeSteps)` to core's
+ * `gradients` as `nodeOverrides`; the backward pass then runs through every path, the reset's
+ * included (snnTorch detaches the reset by default, Norse does not).
  * Throws `SHAPE_MISMATCH` when `T` or `n` is not a known number.
  *
  * @see snnTorch `Leaky` / `RLeaky`; E. O. Neftci, H. Mostafa & F. Zenke, "Surrogate gradient
@@ -57,7 +60,7 @@ export interface LeakyGraph {
  * const model = g.build();
  * ```
  */
-export function emitLeaky(g: GraphBuilder, current: Value<'float32'>, options: EmitLeakyOptions): LeakyGraph {
+export function emitLeaky<D extends 'float32' | 'float64'>(g: GraphBuilder, current: Value<D>, options: EmitLeakyOptions<D>): LeakyGraph<D> {
   const { beta } = options;
   const threshold = options.threshold ?? 1;
   const resetMode = options.resetMode ?? 'subtract';
@@ -71,10 +74,10 @@ export function emitLeaky(g: GraphBuilder, current: Value<'float32'>, options: E
     throw new MechintError('SHAPE_MISMATCH', `emitLeaky unrolls a current of shape [T, batch, n] with T and n known numbers; got ${String(current)}.`);
   }
   const surrogate = options.surrogate ?? arctan();
-  const membranes: Value<'float32'>[] = [];
-  const spikeSteps: Value<'float32'>[] = [];
-  let mem: Value<'float32'> | undefined;
-  let spike: Value<'float32'> | undefined;
+  const membranes: Value<D>[] = [];
+  const spikeSteps: Value<D>[] = [];
+  let mem: Value<D> | undefined;
+  let spike: Value<D> | undefined;
   for (let t = 0; t < steps; t++) {
     let input = g.gather(current, t, { axis: 0 });
     if (options.recurrent !== undefined && spike !== undefined) input = g.add(input, g.matmul(spike, g.transpose(options.recurrent)));
@@ -132,7 +135,8 @@ export function buildSpikingLayer(options: SpikingLayerOptions): ModelIR {
   const g = new GraphBuilder({ name: 'spiking_layer' });
   const x = g.input('x', 'float32', [options.steps, 'batch', inFeatures]);
   const weight = g.param('weight', w.clone('float32'));
-  const current = g.matmul(x, g.transpose(weight));
+  // [steps · batch, in] × [in, out], a 2-D MatMul: core's gradient of a 2-D weight under a 3-D MatMul fails onnxruntime's shape inference.
+  const current = g.reshape(g.matmul(g.reshape(x, [-1, inFeatures]), g.transpose(weight)), [options.steps, -1, outFeatures]);
   const recurrent = r === undefined ? undefined : g.param('recurrent', r.clone('float32'));
   const { spikes, membrane } = emitLeaky(g, current, { ...options, ...(recurrent === undefined ? {} : { recurrent }) });
   g.output(spikes, 'spikes');

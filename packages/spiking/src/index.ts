@@ -21,6 +21,7 @@ export {
   fastSigmoid,
   sigmoid,
   straightThrough,
+  surrogateOverrides,
   triangular,
   type ArctanOptions,
   type FastSigmoidOptions,

@@ -1,9 +1,10 @@
 /**
  * Surrogate gradients for the spike nonlinearity: the forward pass is the Heaviside step
  * `H(x) = x > 0`, the backward pass the derivative of a smooth stand-in. Each surrogate comes as
- * plain functions and as graph emitters for the same three functions.
+ * plain functions, as graph emitters for the same three functions, and as a backward rule for
+ * core's `gradients`.
  */
-import { MechintError, type GraphBuilder, type Value } from '@mechint/core';
+import { MechintError, type GradContext, type GradRule, type GraphBuilder, type ModelIR, type Value } from '@mechint/core';
 
 /**
  * A spike nonlinearity with its surrogate: `spike` is the Heaviside step (`x > 0`, as snnTorch's
@@ -32,12 +33,41 @@ export interface SurrogateGradient {
   emitSmooth<D extends 'float32' | 'float64'>(g: GraphBuilder, x: Value<D>): Value<D>;
   /** `grad(x)` in a graph. */
   emitGrad<D extends 'float32' | 'float64'>(g: GraphBuilder, x: Value<D>): Value<D>;
+  /**
+   * The backward rule of a spike's `Greater(a, b)` node (the Heaviside step `H(a − b)` that
+   * `emitSpike` writes), for `gradients`' `nodeOverrides`: `∂/∂a = grad(a − b) · ḡ`,
+   * `∂/∂b = −grad(a − b) · ḡ`, where `ḡ` is the gradient of the spike (the `Cast` to float that
+   * follows passes it on unchanged). {@link surrogateOverrides} attaches it to every spike of a model.
+   *
+   * @example
+   * ```ts
+   * import { gradients } from '@mechint/core';
+   * import { fastSigmoid } from '@mechint/spiking';
+   * // model: a graph whose spike is Cast(Greater(v, 0)) from a Greater node named 'greater_0'
+   * const { grads } = gradients(model, { of: 'loss', wrt: ['v'], nodeOverrides: { greater_0: fastSigmoid().gradRule() } });
+   * ```
+   */
+  gradRule(): GradRule;
 }
 
 const heaviside = (x: number) => (x > 0 ? 1 : 0);
 
 function emitHeaviside<D extends 'float32' | 'float64'>(g: GraphBuilder, x: Value<D>): Value<D> {
   return g.cast(g.greater(x, 0), x.dtype);
+}
+
+/** `grad(x)` written with a backward pass's helpers; `c(v)` is a constant of `x`'s element type. */
+type Derivative = (ctx: GradContext, x: string, c: (value: number) => string) => string;
+
+/** The `Greater(a, b)` rule for a surrogate whose derivative is `derivative` (1 when omitted). */
+function surrogateRule(derivative?: Derivative): () => GradRule {
+  return () => (ctx) => {
+    const upstream = ctx.grad(0);
+    if (upstream === undefined) return [undefined, undefined];
+    const [a, b] = [ctx.input(0), ctx.input(1)];
+    const local = derivative === undefined ? upstream : ctx.op('Mul', [upstream, derivative(ctx, ctx.op('Sub', [a, b]), (value) => ctx.scalar(value, a))]);
+    return [ctx.needs(0) ? ctx.reduceLike(local, a) : undefined, ctx.needs(1) ? ctx.reduceLike(ctx.op('Neg', [local]), b) : undefined];
+  };
 }
 
 function positive(value: number, name: string): number {
@@ -77,6 +107,10 @@ export function fastSigmoid(options: FastSigmoidOptions = {}): SurrogateGradient
       const d = g.add(g.mul(g.abs(x), k), 1);
       return g.reciprocal(g.mul(d, d));
     },
+    gradRule: surrogateRule((ctx, x, c) => {
+      const d = ctx.op('Add', [ctx.op('Mul', [ctx.op('Abs', [x]), c(k)]), c(1)]);
+      return ctx.op('Reciprocal', [ctx.op('Mul', [d, d])]);
+    }),
   };
 }
 
@@ -112,6 +146,10 @@ export function arctan(options: ArctanOptions = {}): SurrogateGradient {
       const y = g.mul(x, c);
       return g.div(alpha / 2, g.add(g.mul(y, y), 1));
     },
+    gradRule: surrogateRule((ctx, x, constant) => {
+      const y = ctx.op('Mul', [x, constant(c)]);
+      return ctx.op('Div', [constant(alpha / 2), ctx.op('Add', [ctx.op('Mul', [y, y]), constant(1)])]);
+    }),
   };
 }
 
@@ -146,6 +184,10 @@ export function sigmoid(options: SigmoidOptions = {}): SurrogateGradient {
       const s = g.sigmoid(g.mul(x, k));
       return g.mul(g.mul(s, g.sub(1, s)), k);
     },
+    gradRule: surrogateRule((ctx, x, c) => {
+      const s = ctx.op('Sigmoid', [ctx.op('Mul', [x, c(k)])]);
+      return ctx.op('Mul', [ctx.op('Mul', [s, ctx.op('Sub', [c(1), s])]), c(k)]);
+    }),
   };
 }
 
@@ -170,6 +212,7 @@ export function straightThrough(): SurrogateGradient {
     emitSpike: emitHeaviside,
     emitSmooth: (g, x) => g.identity(x),
     emitGrad: (g, x) => g.add(g.mul(x, 0), 1),
+    gradRule: surrogateRule(),
   };
 }
 
@@ -210,5 +253,62 @@ export function triangular(options: TriangularOptions = {}): SurrogateGradient {
       return g.where(g.lessOrEqual(z, 0), low, high);
     },
     emitGrad: (g, x) => g.div(g.relu(g.sub(1, g.div(g.abs(x), w))), w),
+    gradRule: surrogateRule((ctx, x, c) => ctx.op('Div', [ctx.op('Relu', [ctx.op('Sub', [c(1), ctx.op('Div', [ctx.op('Abs', [x]), c(w)])])]), c(w)])),
   };
+}
+
+const FLOAT_ELEM_TYPES = new Set([1, 11]); // float32, float64
+
+/** The `Greater` node of a Heaviside step `Cast(Greater(a, b), float)` whose spike is `value`, if it is one. */
+function heavisideComparison(graph: ModelIR['graph'], value: string): string | undefined {
+  const cast = graph.producerOf(value);
+  const to = cast?.opType === 'Cast' ? cast.attribute.find((a) => a.name === 'to')?.i : undefined;
+  if (cast === undefined || to === undefined || !FLOAT_ELEM_TYPES.has(Number(to))) return undefined;
+  const comparison = graph.producerOf(cast.input[0] ?? '');
+  return comparison?.opType === 'Greater' && (comparison.domain === '' || comparison.domain === 'ai.onnx') && comparison.name !== '' ? comparison.name : undefined;
+}
+
+/**
+ * The `nodeOverrides` of `gradients` that give the spikes of `model` the surrogate gradient of
+ * `surrogate`: one {@link SurrogateGradient.gradRule} per Heaviside step `Cast(Greater(a, b))`, keyed
+ * by the `Greater` node's name. The forward pass stays the exact step. `spikes` names the spike
+ * values (e.g. `emitLeaky`'s `spikeSteps`); without it every `Cast(Greater(…))` to float in the
+ * model is taken as a spike (what `buildSpikingLayer`, `emitLeaky` and `emitSpike` write). Throws
+ * `INVALID_ARGUMENT` when a named value is not such a step, or when the model has none.
+ *
+ * @example
+ * ```ts
+ * import { Backend, Tensor, gradients } from '@mechint/core';
+ * import { buildSpikingLayer, fastSigmoid, surrogateOverrides } from '@mechint/spiking';
+ * const model = buildSpikingLayer({ steps: 3, weights: Tensor.from([[1.2]]), beta: 0.5 });
+ * const nodeOverrides = surrogateOverrides(model, fastSigmoid());
+ * const { model: withGrads, grads } = gradients(model, { of: 'spikes', wrt: ['weight'], nodeOverrides });
+ * const session = await (await Backend.create({ ep: 'cpu' })).session(withGrads);
+ * const out = await session.run({ x: Tensor.from([[[1]], [[1]], [[1]]]) });
+ * out[grads['weight']!]!.toArray(); // d(total spike count) / d weight, through the surrogate
+ * ```
+ */
+export function surrogateOverrides(model: ModelIR, surrogate: SurrogateGradient, spikes?: readonly (Value | string)[]): Record<string, GradRule> {
+  const graph = model.graph;
+  const rule = surrogate.gradRule();
+  const overrides: Record<string, GradRule> = {};
+  if (spikes === undefined) {
+    for (const node of graph.nodes) {
+      const comparison = node.opType === 'Cast' ? heavisideComparison(graph, node.output[0] ?? '') : undefined;
+      if (comparison !== undefined) overrides[comparison] = rule;
+    }
+    if (Object.keys(overrides).length === 0) {
+      throw new MechintError('INVALID_ARGUMENT', 'surrogateOverrides found no spike (a Cast to float of a named Greater node) in this model; build it with emitLeaky / buildSpikingLayer / emitSpike, or name the spike values.');
+    }
+    return overrides;
+  }
+  for (const spike of spikes) {
+    const name = typeof spike === 'string' ? spike : spike.name;
+    const comparison = heavisideComparison(graph, name);
+    if (comparison === undefined) {
+      throw new MechintError('INVALID_ARGUMENT', `'${name}' is not a spike: surrogateOverrides needs the output of a Heaviside step Cast(Greater(a, b)) to float, as emitSpike writes.`, { details: { name } });
+    }
+    overrides[comparison] = rule;
+  }
+  return overrides;
 }

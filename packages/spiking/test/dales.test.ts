@@ -1,21 +1,6 @@
 import { Backend, GraphBuilder, Tensor } from '@mechint/core';
 import { DalesLinear, applyDalesLaw, dalesSigns, seededNormal, type DalesRectifier } from '../src/index.js';
-import { expectCode } from './helpers.js';
-
-/** Adam (Kingma & Ba 2015) on a flat parameter vector, with PyTorch's default betas and epsilon. */
-function adam(params: Float32Array, lr: number): (grad: ArrayLike<number>) => void {
-  const m = new Float64Array(params.length);
-  const v = new Float64Array(params.length);
-  let step = 0;
-  return (grad) => {
-    step++;
-    for (let i = 0; i < params.length; i++) {
-      m[i] = 0.9 * m[i]! + 0.1 * grad[i]!;
-      v[i] = 0.999 * v[i]! + 0.001 * grad[i]! ** 2;
-      params[i]! -= (lr * (m[i]! / (1 - 0.9 ** step))) / (Math.sqrt(v[i]! / (1 - 0.999 ** step)) + 1e-8);
-    }
-  };
-}
+import { adam, expectCode } from './helpers.js';
 
 describe("Dale's law", () => {
   it('assigns the first round(eiRatio · n) inputs excitatory', () => {
@@ -76,6 +61,13 @@ describe("Dale's law", () => {
     const { y } = await session.run({ x });
     const host = layer.forward(x).data;
     y!.data.forEach((v, k) => expect(v).toBeCloseTo(host[k] as number, 5));
+    // The raw weights as a graph input instead, fed per run.
+    const h = new GraphBuilder();
+    h.output(layer.emit(h, h.input('x', 'float32', ['batch', 4]), h.input('w_raw', 'float32', [3, 4])), 'y');
+    const fed = await (await (await Backend.create({ ep: 'cpu' })).session(h.build())).run({ x, w_raw: layer.raw });
+    expect(Array.from(fed['y']!.data as Float32Array)).toEqual(Array.from(y!.data as Float32Array));
+    const k = new GraphBuilder();
+    expectCode(() => layer.emit(k, k.input('x', 'float32', ['batch', 4]), k.input('w_raw', 'float32', [4, 3])), 'SHAPE_MISMATCH', /\[3, 4\]/);
   });
 
   it('backward chains through the rectifier and the signs', () => {

@@ -1,5 +1,5 @@
 /**
- * Test helpers: the committed Python reference outputs, and an assertion on coded errors.
+ * Test helpers: the committed Python reference outputs, an assertion on coded errors, and Adam.
  */
 import { readFileSync } from 'node:fs';
 import { MechintError, Tensor, readNpz, type MechintErrorCode } from '@mechint/core';
@@ -52,4 +52,19 @@ export function current(steps: number, n: number, value: (t: number, k: number) 
   const data = new Float32Array(steps * n);
   for (let t = 0; t < steps; t++) for (let k = 0; k < n; k++) data[t * n + k] = value(t, k);
   return new Tensor('float32', data, [steps, n]);
+}
+
+/** Adam (Kingma & Ba 2015) on a flat parameter vector, with PyTorch's default betas and epsilon. */
+export function adam(params: Float32Array, lr: number): (grad: ArrayLike<number>) => void {
+  const m = new Float64Array(params.length);
+  const v = new Float64Array(params.length);
+  let step = 0;
+  return (grad) => {
+    step++;
+    for (let i = 0; i < params.length; i++) {
+      m[i] = 0.9 * m[i]! + 0.1 * grad[i]!;
+      v[i] = 0.999 * v[i]! + 0.001 * grad[i]! ** 2;
+      params[i]! -= (lr * (m[i]! / (1 - 0.9 ** step))) / (Math.sqrt(v[i]! / (1 - 0.999 ** step)) + 1e-8);
+    }
+  };
 }

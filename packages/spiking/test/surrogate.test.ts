@@ -1,5 +1,5 @@
-import { Backend, GraphBuilder, Tensor } from '@mechint/core';
-import { arctan, fastSigmoid, sigmoid, straightThrough, triangular, type SurrogateGradient } from '../src/index.js';
+import { Backend, GraphBuilder, Tensor, gradients } from '@mechint/core';
+import { arctan, fastSigmoid, sigmoid, straightThrough, surrogateOverrides, triangular, type SurrogateGradient } from '../src/index.js';
 import { expectCode } from './helpers.js';
 
 const grid = Array.from({ length: 81 }, (_, i) => -2 + i * 0.05 + 0.0123);
@@ -47,6 +47,23 @@ describe('surrogate gradients', () => {
       // float32 central difference, h = 1e-3: rounding ≈ 6e-8 / h, truncation h² f''' / 6
       expect(Math.abs((plus[i]! - minus[i]!) / (2 * h) - s.grad(x32))).toBeLessThan(0.01 * Math.max(1, s.grad(0)));
     });
+  });
+
+  it.each(surrogates)('%s: gradRule gives the step H(x − b) the gradients grad(x − b) and −grad(x − b) (float64)', async (_, s) => {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float64', [grid.length]);
+    const b = g.input('b', 'float64', []);
+    const spike = g.cast(g.greater(x, b), 'float64');
+    const weights = new Tensor('float64', Float64Array.from(grid, (_, i) => 1 + (i % 3)), [grid.length]);
+    g.output(g.mul(spike, weights), 'y');
+    const model = g.build();
+    const { model: withGrads, grads } = gradients(model, { of: 'y', wrt: ['x', 'b'], nodeOverrides: surrogateOverrides(model, s, [spike]) });
+    const session = await (await Backend.create({ ep: 'cpu' })).session(withGrads);
+    const out = await session.run({ x: new Tensor('float64', Float64Array.from(grid), [grid.length]), b: new Tensor('float64', new Float64Array([0.3]), []) });
+    const expected = grid.map((v, i) => weights.data[i]! * s.grad(v - 0.3));
+    (out[grads['x']!]!.data as Float64Array).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
+    expect((out[grads['b']!]!.data as Float64Array)[0]).toBeCloseTo(-expected.reduce((a, v) => a + v, 0), 10);
+    expect(Array.from(out['y']!.data as Float64Array)).toEqual(grid.map((v, i) => weights.data[i]! * s.spike(v - 0.3)));
   });
 
   it('rejects non-positive steepness', () => {
