@@ -27,6 +27,10 @@ const i64 = (values: readonly number[], shape: readonly number[] = [values.lengt
 const f64 = (values: readonly number[], shape: readonly number[]) => Tensor.from(Float64Array.from(values), shape);
 const unary = (op: string, attributes = {}) => (g: GraphBuilder, x: Readonly<Record<string, Value>>) => g.op(op, [x['x']!], attributes);
 
+describe('Tile', () => {
+  checks('Tile', 'Tile sums the gradient of every copy', () => ({ inputs: { x: testData(520).uniform([2, 3]) }, build: (g, { x }) => g.op('Tile', [x!, i64([2, 3])]) }));
+});
+
 describe('elementwise unary rules', () => {
   checks('Identity', 'Identity passes the gradient through', () => ({ inputs: { x: testData(1).uniform([2, 3]) }, build: unary('Identity') }));
   checks('Neg', 'Neg negates it', () => ({ inputs: { x: testData(2).uniform([2, 3]) }, build: unary('Neg') }));
@@ -398,6 +402,22 @@ describe('convolution and pooling rules', () => {
     return {
       inputs: { x: u([2, 2, 6]), w: u([3, 2, 3]), b: u([3]) },
       build: (g, { x, w, b }) => g.op('Conv', [x!, w!, b!], { strides: attr.ints([2]), pads: attr.ints([1, 0]) }),
+      ...LINEAR_F32,
+    };
+  });
+  checks('ConvTranspose', 'ConvTranspose 2-D with strides, pads, dilations and bias (float32)', () => {
+    const u = f32(510);
+    return {
+      inputs: { x: u([1, 2, 3, 3]), w: u([2, 3, 2, 2]), b: u([3]) },
+      build: (g, { x, w, b }) => g.op('ConvTranspose', [x!, w!, b!], { strides: attr.ints([2, 1]), pads: attr.ints([1, 0, 0, 1]), dilations: attr.ints([1, 2]) }),
+      ...LINEAR_F32,
+    };
+  });
+  checks('ConvTranspose', 'ConvTranspose 1-D with output_padding (float32)', () => {
+    const u = f32(511);
+    return {
+      inputs: { x: u([2, 2, 4]), w: u([2, 1, 3]) },
+      build: (g, { x, w }) => g.op('ConvTranspose', [x!, w!], { strides: attr.ints([2]), output_padding: attr.ints([1]) }),
       ...LINEAR_F32,
     };
   });

@@ -99,6 +99,32 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     const gb = b !== '' && ctx.needs(2) ? ctx.reduceSum(g, [0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)], false) : undefined;
     return [gx, gw, gb];
   },
+  ConvTranspose: (ctx) => {
+    const g = ctx.grad(0)!;
+    const [x, w, b] = [ctx.input(0), ctx.input(1), ctx.input(2)];
+    if (ctx.attrInts('output_shape') !== undefined) ctx.unsupported('output_shape (give pads and output_padding instead)');
+    const wRank = ctx.rankOf(w);
+    const geo = geometry(ctx, wRank === undefined ? undefined : wRank - 2);
+    const rank = geo.spatial + 2;
+    const group = ctx.attrInt('group', 1);
+    const windows = { strides: ints(geo.strides), dilations: ints(geo.dilations), pads: ints(geo.pads) };
+    const gx = ctx.needs(0) ? ctx.op('Conv', [g, w], { ...windows, group: BigInt(group) }) : undefined;
+    let gw: string | undefined;
+    if (ctx.needs(1)) {
+      if (group !== 1) ctx.unsupported('weight gradients of grouped transposed convolutions');
+      const swap = [1, 0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)].map(BigInt);
+      const correlated = ctx.op('Conv', [ctx.op('Transpose', [g], { perm: swap }), ctx.op('Transpose', [x], { perm: swap })], {
+        strides: ints(geo.dilations),
+        dilations: ints(geo.strides),
+        pads: ints(geo.pads),
+      });
+      const kernel = ctx.op('Slice', [ctx.op('Shape', [w]), ctx.ints([2]), ctx.ints([rank])]);
+      const cropped = ctx.op('Slice', [correlated, ctx.ints(new Array<number>(geo.spatial).fill(0)), kernel, ctx.ints(Array.from({ length: geo.spatial }, (_, i) => i + 2))]);
+      gw = ctx.op('Transpose', [cropped], { perm: swap });
+    }
+    const gb = b !== '' && ctx.needs(2) ? ctx.reduceSum(g, [0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)], false) : undefined;
+    return [gx, gw, gb];
+  },
   MaxPool: (ctx) => {
     const x = ctx.input(0);
     const kernel = ctx.attrInts('kernel_shape') ?? ctx.unsupported('a missing kernel_shape');

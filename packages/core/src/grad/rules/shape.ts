@@ -44,6 +44,7 @@ export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
     const grads = ctx.node.output.map((_, i) => ctx.gradOrZeros(i));
     return [ctx.op('Concat', grads, { axis: BigInt(axis) })];
   },
+  Tile: (ctx) => [ctx.needs(0) ? scatterThrough(ctx, ctx.input(0), ctx.grad(0)!, (idx) => ctx.op('Tile', [idx, ctx.input(1)])) : undefined, undefined],
   Slice: (ctx) => [scatterThrough(ctx, ctx.input(0), ctx.grad(0)!, (idx) => ctx.op('Slice', [idx, ...ctx.node.input.slice(1)]))],
   Gather: (ctx) => {
     const axis = ctx.attrInt('axis', 0);
