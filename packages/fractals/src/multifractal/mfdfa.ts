@@ -3,7 +3,7 @@
  * spectrum.
  */
 import { MechintError } from '@mechint/core';
-import { profile, WindowDetrender } from '../math/detrend.js';
+import { CentredBlockSums, LinearWindow, profile, WindowDetrender } from '../math/detrend.js';
 import { linearFit } from '../math/regression.js';
 import { checkInteger, toSignal, type Signal } from '../math/signal.js';
 import { checkScales } from '../temporal/scales.js';
@@ -100,19 +100,22 @@ export function defaultMfdfaScales(n: number): number[] {
 export function mfdfaFluctuations(y: Float64Array, scales: readonly number[], q: Float64Array, order: number): Float64Array {
   const n = y.length;
   const out = new Float64Array(scales.length * q.length);
+  const moments = new MomentSums(q);
+  let f2 = new Float64Array(0);
+  let runSums = new Float64Array(0);
+  const blocks = order === 1 ? new CentredBlockSums(y) : undefined;
   scales.forEach((s, i) => {
-    const detrender = new WindowDetrender(s, order);
     const segments = Math.floor(n / s);
-    const f2 = new Float64Array(2 * segments);
-    const tail = n - segments * s;
-    for (let v = 0; v < segments; v++) {
-      f2[v] = detrender.residual(y, v * s);
-      f2[segments + v] = detrender.residual(y, tail + v * s);
-    }
-    const sums = momentSums(f2, q);
+    if (f2.length < 2 * segments) f2 = new Float64Array(2 * segments);
+    let count: number;
+    if (order === 1) {
+      if (runSums.length < 3 * (2 * segments + 1)) runSums = new Float64Array(3 * (2 * segments + 1));
+      count = linearSegmentResiduals(blocks!, y, s, f2, runSums);
+    } else count = segmentResiduals(y, s, order, f2);
+    const sums = moments.of(f2, count);
     q.forEach((qq, j) => {
       const at = i * q.length + j;
-      out[at] = qq === 0 ? Math.exp((0.5 * sums[j]!) / f2.length) : (sums[j]! / f2.length) ** (1 / qq);
+      out[at] = qq === 0 ? Math.exp((0.5 * sums[j]!) / count) : (sums[j]! / count) ** (1 / qq);
       if (!(out[at]! > 0) || !Number.isFinite(out[at]!)) {
         throw new MechintError('INVALID_ARGUMENT', `mfdfa: F_q(s) is ${out[at]} at q = ${qq}, s = ${s} (a segment is an exact polynomial); use larger scales, q > 0, or a noisier signal.`);
       }
@@ -122,31 +125,137 @@ export function mfdfaFluctuations(y: Float64Array, scales: readonly number[], q:
 }
 
 /**
- * For each q: Σ_v F²_v^{q/2}, or Σ_v ln F²_v for q = 0. Integer q (|q| ≤ 16) use a table of powers of
- * F_v built once per segment, which is much faster than `**` in this hot loop.
+ * F²(v, s) of the 2⌊N/s⌋ segments (⌊N/s⌋ from the start, then ⌊N/s⌋ from the end) into `f2`, for
+ * any order: each segment detrended on its own. When s divides N both sets of segments coincide
+ * and only the first ⌊N/s⌋ are written (their mean is the same). Returns how many were written.
  */
-function momentSums(f2: Float64Array, q: Float64Array): Float64Array {
-  const sums = new Float64Array(q.length);
-  let maxPower = 0;
-  for (const qq of q) if (Number.isInteger(qq) && Math.abs(qq) <= 16) maxPower = Math.max(maxPower, Math.abs(qq));
-  const up = new Float64Array(maxPower + 1);
-  const down = new Float64Array(maxPower + 1);
-  up[0] = down[0] = 1;
-  for (const v of f2) {
-    const r = Math.sqrt(v);
-    const inv = 1 / r;
-    for (let k = 1; k <= maxPower; k++) {
-      up[k] = up[k - 1]! * r;
-      down[k] = down[k - 1]! * inv;
+function segmentResiduals(y: Float64Array, s: number, order: number, f2: Float64Array): number {
+  const detrender = new WindowDetrender(s, order);
+  const segments = Math.floor(y.length / s);
+  const tail = y.length - segments * s;
+  for (let v = 0; v < segments; v++) f2[v] = detrender.residual(y, v * s);
+  if (tail === 0) return segments;
+  for (let v = 0; v < segments; v++) f2[segments + v] = detrender.residual(y, tail + v * s);
+  return 2 * segments;
+}
+
+/**
+ * F²(v, s) of the segments for order 1 into `f2`, as {@link segmentResiduals} (the same values,
+ * count and order), reading each sample about once. With m = ⌊N/s⌋ and r = N − m·s, the segment
+ * boundaries from the start (0, s, 2s, …) and from the end (r, r + s, …) cut the profile into runs
+ * A_v = [v·s, v·s + r) and B_v = [v·s + r, (v + 1)·s): segment v from the start is A_v B_v and
+ * segment v from the end is B_v A_{v+1}. The runs' centred sums (from `blocks`) are joined in
+ * O(1) per segment. `runSums` is scratch space for 3(2m + 1) sums.
+ */
+function linearSegmentResiduals(blocks: CentredBlockSums, y: Float64Array, s: number, f2: Float64Array, runSums: Float64Array): number {
+  const m = Math.floor(y.length / s);
+  const r = y.length - m * s;
+  const window = new LinearWindow(s);
+  if (r === 0) {
+    for (let v = 0; v < m; v++) {
+      blocks.runSums(v * s, s, runSums, 0);
+      f2[v] = window.residual(runSums[0]!, runSums[1]!, runSums[2]!);
     }
-    for (let j = 0; j < q.length; j++) {
-      const qq = q[j]!;
-      if (qq === 0) sums[j] = sums[j]! + Math.log(v);
-      else if (Number.isInteger(qq) && Math.abs(qq) <= 16) sums[j] = sums[j]! + (qq > 0 ? up[qq]! : down[-qq]!);
-      else sums[j] = sums[j]! + v ** (qq / 2);
+    return m;
+  }
+  // Run A_v's sums at 6v, B_v's at 6v + 3.
+  for (let v = 0; v <= m; v++) {
+    blocks.runSums(v * s, r, runSums, 6 * v);
+    if (v < m) blocks.runSums(v * s + r, s - r, runSums, 6 * v + 3);
+  }
+  for (let v = 0; v < m; v++) {
+    f2[v] = window.joined(y, runSums, 6 * v, 6 * v + 3, v * s, r);
+    f2[m + v] = window.joined(y, runSums, 6 * v + 3, 6 * v + 6, v * s + r, s - r);
+  }
+  return 2 * m;
+}
+
+/**
+ * For each q: Σ_v F²_v^{q/2}, or Σ_v ln F²_v for q = 0, over the first `count` values of F². The q
+ * are classified once; the scratch arrays are reused across scales. Integer q (|q| ≤ 16) take
+ * powers of F_v and 1/F_v by repeated multiplication (much faster than `**`); other q use `**`.
+ */
+class MomentSums {
+  readonly #q: Float64Array;
+  /** Per q: 0 for q = 0 (logarithm), k for F^k with integer k ≠ 0, NaN for a general power. */
+  readonly #power: Float64Array;
+  readonly #maxPower: number;
+  readonly #sums: Float64Array;
+  /** Σ_v F_v^k and Σ_v F_v^{−k} at index k = 1..maxPower. */
+  readonly #up: Float64Array;
+  readonly #down: Float64Array;
+
+  constructor(q: Float64Array) {
+    this.#q = q;
+    this.#power = Float64Array.from(q, (v) => (Number.isInteger(v) && Math.abs(v) <= 16 ? v : NaN));
+    this.#maxPower = this.#power.reduce((acc, k) => (Number.isNaN(k) ? acc : Math.max(acc, Math.abs(k))), 0);
+    this.#sums = new Float64Array(q.length);
+    this.#up = new Float64Array(this.#maxPower + 1);
+    this.#down = new Float64Array(this.#maxPower + 1);
+  }
+
+  /** The moment sums of `f2[0..count)` (a view reused by the next call). */
+  of(f2: Float64Array, count: number): Float64Array {
+    const sums = this.#sums;
+    if (this.#maxPower > 0) this.#integerPowers(f2, count);
+    for (let j = 0; j < sums.length; j++) {
+      const k = this.#power[j]!;
+      if (k === 0) sums[j] = logSum(f2, count);
+      else if (k > 0) sums[j] = this.#up[k]!;
+      else if (k < 0) sums[j] = this.#down[-k]!;
+      else {
+        const half = this.#q[j]! / 2;
+        let sum = 0;
+        for (let i = 0; i < count; i++) sum += f2[i]! ** half;
+        sums[j] = sum;
+      }
+    }
+    return sums;
+  }
+
+  /** Σ_v F_v^k and Σ_v F_v^{−k} for k = 1..maxPower, into #up and #down. */
+  #integerPowers(f2: Float64Array, count: number): void {
+    const up = this.#up.fill(0);
+    const down = this.#down.fill(0);
+    const maxPower = this.#maxPower;
+    for (let i = 0; i < count; i++) {
+      const root = Math.sqrt(f2[i]!);
+      const inverse = 1 / root;
+      let u = 1;
+      let d = 1;
+      for (let k = 1; k <= maxPower; k++) {
+        u *= root;
+        d *= inverse;
+        up[k] = up[k]! + u;
+        down[k] = down[k]! + d;
+      }
     }
   }
-  return sums;
+}
+
+/**
+ * Σ ln f2[i] over the first `count` values, as logarithms of running products (one `Math.log`
+ * every few dozen segments instead of one per segment). A product is flushed before it can leave
+ * [2^−600, 2^600], so it never overflows or loses precision to subnormals.
+ */
+function logSum(f2: Float64Array, count: number): number {
+  const high = 2 ** 600;
+  const low = 2 ** -600;
+  let sum = 0;
+  let product = 1;
+  for (let i = 0; i < count; i++) {
+    const v = f2[i]!;
+    if (v > 2 ** 400 || v < 2 ** -400) {
+      sum += Math.log(v);
+      continue;
+    }
+    product *= v;
+    if (product > high || product < low) {
+      sum += Math.log(product);
+      product = 1;
+    }
+  }
+  return sum + Math.log(product);
 }
 
 /**
