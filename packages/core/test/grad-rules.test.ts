@@ -60,6 +60,7 @@ describe('elementwise unary rules', () => {
     checks('Softplus', 'Softplus', () => ({ inputs: { x: x32(17) }, build: unary('Softplus'), ...SMOOTH_F32 }));
     checks('Erf', 'Erf', () => ({ inputs: { x: x32(18) }, build: unary('Erf'), ...SMOOTH_F32 }));
     checks('Gelu', 'Gelu (opset 20, exact)', () => ({ inputs: { x: x32(19) }, build: unary('Gelu'), opset: 20, ...SMOOTH_F32 }));
+    checks('Gelu', 'Gelu (opset 20, tanh approximation)', () => ({ inputs: { x: x32(21) }, build: unary('Gelu', { approximate: 'tanh' }), opset: 20, ...SMOOTH_F32 }));
   });
 });
 
@@ -537,11 +538,11 @@ describe('gradients()', () => {
     expect(() => gradients(model, { of: 'y', wrt: ['x'], overrides: { Relu: (ctx) => [ctx.grad(0)] } })).not.toThrow();
   });
 
-  it('raises UNSUPPORTED_OP from a rule that cannot handle an attribute (Gelu approximate=tanh)', () => {
-    const g = new GraphBuilder({ opset: 20 });
+  it('raises UNSUPPORTED_OP from a rule that cannot handle an attribute (Pad in reflect mode)', () => {
+    const g = new GraphBuilder();
     const x = g.input('x', 'float32', [3]);
-    g.output(g.op('Gelu', [x], { approximate: 'tanh' }), 'y');
-    expect(caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }))).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Gelu' } });
+    g.output(g.op('Pad', [x, i64([1, 1])], { mode: 'reflect' }), 'y');
+    expect(caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }))).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Pad' } });
   });
 
   it('raises UNSUPPORTED_OP when a gradient flows into LayerNormalization’s Mean output', () => {

@@ -60,8 +60,16 @@ export const ELEMENTWISE_RULES: Readonly<Record<string, GradRule>> = {
     return ctx.op('Mul', [g, ctx.op('Mul', [ctx.scalar(2 / Math.sqrt(Math.PI)), ctx.op('Exp', [ctx.op('Neg', [ctx.op('Mul', [x, x])])])])]);
   }),
   Gelu: unary((ctx, g) => {
-    if (ctx.attrString('approximate', 'none') !== 'none') ctx.unsupported("approximate='tanh'");
     const x = ctx.input(0);
+    if (ctx.attrString('approximate', 'none') === 'tanh') {
+      const c = Math.sqrt(2 / Math.PI);
+      const x2 = ctx.op('Mul', [x, x]);
+      const t = ctx.op('Tanh', [ctx.op('Mul', [ctx.scalar(c), ctx.op('Mul', [x, ctx.op('Add', [ctx.scalar(1), ctx.op('Mul', [ctx.scalar(0.044715), x2])])])])]);
+      const dInner = ctx.op('Mul', [ctx.scalar(c), ctx.op('Add', [ctx.scalar(1), ctx.op('Mul', [ctx.scalar(3 * 0.044715), x2])])]);
+      const half = ctx.op('Mul', [ctx.scalar(0.5), ctx.op('Add', [ctx.scalar(1), t])]);
+      const slope = ctx.op('Mul', [ctx.op('Mul', [ctx.scalar(0.5), x]), ctx.op('Mul', [ctx.op('Sub', [ctx.scalar(1), ctx.op('Mul', [t, t])]), dInner])]);
+      return ctx.op('Mul', [g, ctx.op('Add', [half, slope])]);
+    }
     const cdf = ctx.op('Mul', [ctx.scalar(0.5), ctx.op('Add', [ctx.scalar(1), ctx.op('Erf', [ctx.op('Mul', [x, ctx.scalar(Math.SQRT1_2)])])])]);
     const pdf = ctx.op('Mul', [ctx.scalar(1 / Math.sqrt(2 * Math.PI)), ctx.op('Exp', [ctx.op('Mul', [ctx.scalar(-0.5), ctx.op('Mul', [x, x])])])]);
     return ctx.op('Mul', [g, ctx.op('Add', [cdf, ctx.op('Mul', [x, pdf])])]);
