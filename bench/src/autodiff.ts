@@ -90,6 +90,7 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
   const firstCall = performance.now() - buildStart;
   const checked = { [RESID]: grads[RESID]!, [PARAM]: grads[PARAM]! };
   const backward = await measure(() => model.runWithGrad({ tokens }, options), { runs });
+  const activationOnly = await measure(() => model.runWithGrad({ tokens }, { of: 'logits', wrt: [RESID], seed }), { runs });
   const peak = peakMemoryMiB();
   await model.dispose();
 
@@ -117,6 +118,7 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
         note: `peak RSS ${mib(peak)} (torch ${mib(torch.peak_rss_mib)}); first call (builds graph + session) ${(firstCall / 1000).toFixed(1)} s; max |ours − torch| / max |torch|: ${errors.join(', ')}`,
       },
       { benchmark: 'forward + backward / forward (ours; goal ≤ 3)', ours: backward, reference: forward, referenceName: '@mechint forward' },
+      { benchmark: `forward + backward wrt ${RESID} only (attribution) / forward (ours)`, ours: activationOnly, reference: forward, referenceName: '@mechint forward' },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
