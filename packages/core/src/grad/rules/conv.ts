@@ -42,6 +42,31 @@ function cropToInput(ctx: GradContext, value: string, like: string, rank: number
 const ints = (values: readonly number[]) => values.map(BigInt);
 
 /**
+ * The weight gradient of a convolution from `input` to `output` (for ConvTranspose the roles swap:
+ * its gradient is the convolution's from `g` to `x`): the correlation of the two over the batch,
+ * computed as a convolution with batch and channels swapped — strides and dilations trade places —
+ * then cropped to the kernel and swapped back.
+ */
+function correlateWeights(ctx: GradContext, input: string, output: string, w: string, geo: ConvGeometry): string {
+  const rank = geo.spatial + 2;
+  const spatialAxes = Array.from({ length: geo.spatial }, (_, i) => i + 2);
+  const swap = [1, 0, ...spatialAxes].map(BigInt);
+  const correlated = ctx.op('Conv', [ctx.op('Transpose', [input], { perm: swap }), ctx.op('Transpose', [output], { perm: swap })], {
+    strides: ints(geo.dilations),
+    dilations: ints(geo.strides),
+    pads: ints(geo.pads),
+  });
+  const kernel = ctx.op('Slice', [ctx.op('Shape', [w]), ctx.ints([2]), ctx.ints([rank])]);
+  const cropped = ctx.op('Slice', [correlated, ctx.ints(new Array<number>(geo.spatial).fill(0)), kernel, ctx.ints(spatialAxes)]);
+  return ctx.op('Transpose', [cropped], { perm: swap });
+}
+
+/** The bias gradient of a (transposed) convolution: `g` summed over the batch and space. */
+function biasGradient(ctx: GradContext, g: string, b: string, geo: ConvGeometry): string | undefined {
+  return b !== '' && ctx.needs(2) ? ctx.reduceSum(g, [0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)], false) : undefined;
+}
+
+/**
  * MaxPool's input gradient without the pooling indices (which some providers, WebGPU among them,
  * cannot produce): every window's elements are gathered as channels by a convolution with one-hot
  * filters over the input padded with the lowest float, the first element equal to the window's
@@ -83,21 +108,9 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
       const transposed = ctx.op('ConvTranspose', [g, w], { strides: ints(geo.strides), dilations: ints(geo.dilations), group: BigInt(group) });
       gx = cropToInput(ctx, transposed, x, rank, geo.pads.slice(0, geo.spatial));
     }
-    let gw: string | undefined;
-    if (ctx.needs(1)) {
-      if (group !== 1) ctx.unsupported('weight gradients of grouped convolutions');
-      const swap = [1, 0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)].map(BigInt);
-      const correlated = ctx.op('Conv', [ctx.op('Transpose', [x], { perm: swap }), ctx.op('Transpose', [g], { perm: swap })], {
-        strides: ints(geo.dilations),
-        dilations: ints(geo.strides),
-        pads: ints(geo.pads),
-      });
-      const kernel = ctx.op('Slice', [ctx.op('Shape', [w]), ctx.ints([2]), ctx.ints([rank])]);
-      const cropped = ctx.op('Slice', [correlated, ctx.ints(new Array<number>(geo.spatial).fill(0)), kernel, ctx.ints(Array.from({ length: geo.spatial }, (_, i) => i + 2))]);
-      gw = ctx.op('Transpose', [cropped], { perm: swap });
-    }
-    const gb = b !== '' && ctx.needs(2) ? ctx.reduceSum(g, [0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)], false) : undefined;
-    return [gx, gw, gb];
+    if (ctx.needs(1) && group !== 1) ctx.unsupported('weight gradients of grouped convolutions');
+    const gw = ctx.needs(1) ? correlateWeights(ctx, x, g, w, geo) : undefined;
+    return [gx, gw, biasGradient(ctx, g, b, geo)];
   },
   ConvTranspose: (ctx) => {
     const g = ctx.grad(0)!;
@@ -105,25 +118,12 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     if (ctx.attrInts('output_shape') !== undefined) ctx.unsupported('output_shape (give pads and output_padding instead)');
     const wRank = ctx.rankOf(w);
     const geo = geometry(ctx, wRank === undefined ? undefined : wRank - 2);
-    const rank = geo.spatial + 2;
     const group = ctx.attrInt('group', 1);
     const windows = { strides: ints(geo.strides), dilations: ints(geo.dilations), pads: ints(geo.pads) };
     const gx = ctx.needs(0) ? ctx.op('Conv', [g, w], { ...windows, group: BigInt(group) }) : undefined;
-    let gw: string | undefined;
-    if (ctx.needs(1)) {
-      if (group !== 1) ctx.unsupported('weight gradients of grouped transposed convolutions');
-      const swap = [1, 0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)].map(BigInt);
-      const correlated = ctx.op('Conv', [ctx.op('Transpose', [g], { perm: swap }), ctx.op('Transpose', [x], { perm: swap })], {
-        strides: ints(geo.dilations),
-        dilations: ints(geo.strides),
-        pads: ints(geo.pads),
-      });
-      const kernel = ctx.op('Slice', [ctx.op('Shape', [w]), ctx.ints([2]), ctx.ints([rank])]);
-      const cropped = ctx.op('Slice', [correlated, ctx.ints(new Array<number>(geo.spatial).fill(0)), kernel, ctx.ints(Array.from({ length: geo.spatial }, (_, i) => i + 2))]);
-      gw = ctx.op('Transpose', [cropped], { perm: swap });
-    }
-    const gb = b !== '' && ctx.needs(2) ? ctx.reduceSum(g, [0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)], false) : undefined;
-    return [gx, gw, gb];
+    if (ctx.needs(1) && group !== 1) ctx.unsupported('weight gradients of grouped transposed convolutions');
+    const gw = ctx.needs(1) ? correlateWeights(ctx, g, x, w, geo) : undefined;
+    return [gx, gw, biasGradient(ctx, g, b, geo)];
   },
   MaxPool: (ctx) => {
     const x = ctx.input(0);
