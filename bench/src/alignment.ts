@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cca, cka, rdm, rsa } from '@mechint/alignment';
+import { cca, cka, rdm, rsa, type CcaResult } from '@mechint/alignment';
 import { Backend, Tensor, writeNpy } from '@mechint/core';
 import { measure, peakMemoryMiB, runPython, timingOf, type Comparison } from './harness.js';
 
@@ -22,6 +22,8 @@ interface ReferenceResult {
   cca_ms: number[];
   cca_mean: number;
   cca_first: number;
+  /** ‖first column of weightsX‖, a sign-free check that the weights agree. */
+  cca_weight_norm: number;
   rsa_ms: number[];
   rsa: number;
 }
@@ -52,14 +54,17 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
 
   let ckaValue = 0;
   const ckaTiming = await measure(async () => (ckaValue = await cka(x, y, { backend })), { runs });
-  let ccaValue: Float64Array = new Float64Array(0);
-  const ccaTiming = await measure(async () => (ccaValue = (await cca(x, y, { backend })).correlations), { runs });
+  let ccaValue: CcaResult | undefined;
+  const ccaTiming = await measure(async () => (ccaValue = await cca(x, y, { backend })), { runs });
   let rsaValue = 0;
   const rsaTiming = await measure(async () => (rsaValue = rsa(await rdm(px, { backend }), await rdm(py, { backend }))), { runs });
   const memory = peakMemoryMiB();
 
   const reference = runPython<ReferenceResult>(join(root, 'tools/alignment/bench_reference.py'), [folder, String(runs), String(THREADS)]);
-  const ccaMean = ccaValue.reduce((s, v) => s + v, 0) / ccaValue.length;
+  const { correlations, weightsX } = ccaValue!;
+  const ccaMean = correlations.reduce((s, v) => s + v, 0) / correlations.length;
+  let weightNorm = 0;
+  for (let i = 0; i < FEATURES; i++) weightNorm += weightsX.data[i * FEATURES]! ** 2;
   const gap = (a: number, b: number) => Math.abs(a - b).toExponential(1);
   const label = `${SAMPLES} × ${FEATURES} float32, ${THREADS} threads`;
   return [
@@ -74,8 +79,8 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
       benchmark: `CCA (all ${FEATURES} correlations + weights), ${label}`,
       ours: ccaTiming,
       reference: timingOf(reference.cca_ms),
-      referenceName: 'numpy QR + SVD (correlations only)',
-      note: `mean ρ ${ccaMean.toFixed(6)}, |Δ mean| ${gap(ccaMean, reference.cca_mean)}, |Δ ρ₁| ${gap(ccaValue[0]!, reference.cca_first)}`,
+      referenceName: 'numpy QR + SVD + triangular solves (correlations + weights)',
+      note: `mean ρ ${ccaMean.toFixed(6)}, |Δ mean| ${gap(ccaMean, reference.cca_mean)}, |Δ ρ₁| ${gap(correlations[0]!, reference.cca_first)}, ‖w₁‖ rel. |Δ| ${gap(Math.sqrt(weightNorm) / reference.cca_weight_norm, 1)}`,
     },
     {
       benchmark: `2 correlation RDMs (${CONDITIONS} conditions × ${FEATURES}) + Spearman RSA`,

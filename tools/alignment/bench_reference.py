@@ -11,6 +11,7 @@ import time
 os.environ.setdefault('OPENBLAS_NUM_THREADS', sys.argv[3] if len(sys.argv) > 3 else '2')
 
 import numpy as np  # noqa: E402
+from scipy.linalg import solve_triangular  # noqa: E402
 from scipy.spatial.distance import pdist  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
@@ -24,10 +25,13 @@ def linear_cka(x, y):
 
 
 def cca(x, y):
-    """Canonical correlations by QR of the centred matrices and SVD of Qxᵀ Qy."""
-    qx, _ = np.linalg.qr(x - x.mean(0))
-    qy, _ = np.linalg.qr(y - y.mean(0))
-    return np.linalg.svd(qx.T @ qy, compute_uv=False)
+    """Canonical correlations and unit-variance weights, the outputs of our `cca`: QR of the centred
+    matrices, SVD of Qxᵀ Qy, weights R⁻¹ U · √(n − 1) (the variates X̄ R⁻¹ u = Qx u have norm 1)."""
+    qx, rx = np.linalg.qr(x - x.mean(0))
+    qy, ry = np.linalg.qr(y - y.mean(0))
+    u, rho, vt = np.linalg.svd(qx.T @ qy)
+    scale = np.sqrt(x.shape[0] - 1)
+    return rho, solve_triangular(rx, u) * scale, solve_triangular(ry, vt.T) * scale
 
 
 def rsa(a, b):
@@ -48,10 +52,11 @@ folder, runs = sys.argv[1], int(sys.argv[2])
 x, y = np.load(os.path.join(folder, 'x.npy')), np.load(os.path.join(folder, 'y.npy'))
 px, py = np.load(os.path.join(folder, 'px.npy')), np.load(os.path.join(folder, 'py.npy'))
 cka_ms, cka_value = timed(lambda: linear_cka(x, y), runs)
-cca_ms, cca_value = timed(lambda: cca(x, y), runs)
+cca_ms, (cca_value, cca_wx, _) = timed(lambda: cca(x, y), runs)
 rsa_ms, rsa_value = timed(lambda: rsa(px, py), runs)
 print(json.dumps({
     'cka_ms': cka_ms, 'cka': float(cka_value),
     'cca_ms': cca_ms, 'cca_mean': float(np.mean(cca_value)), 'cca_first': float(cca_value[0]),
+    'cca_weight_norm': float(np.linalg.norm(cca_wx[:, 0])),
     'rsa_ms': rsa_ms, 'rsa': float(rsa_value),
 }))

@@ -53,7 +53,7 @@ export async function cka(x: Activations, y: Activations, options: CkaOptions = 
   const featureCost = a.n * (a.p * a.p + b.p * b.p + a.p * b.p);
   const sampleCost = a.n * a.n * (a.p + b.p);
   let terms: HsicTerms;
-  if (kernel === 'linear' && featureCost <= sampleCost) terms = fromFeatureTerms(await linearCkaTerms(a, b, options), debiased);
+  if (kernel === 'linear' && featureCost <= sampleCost) terms = fromFeatureTerms(await linearCkaTerms(a, b, debiased, options));
   else terms = await gramHsic(a, b, kernel, sigma, debiased, options);
   return ratio(terms);
 }
@@ -74,15 +74,19 @@ export async function ckaDistance(x: Activations, y: Activations, options: CkaOp
   return Math.acos(Math.max(-1, Math.min(1, await cka(x, y, options))));
 }
 
-/** HSIC terms from the feature-space sums (Kornblith's `_debiased_dot_product_similarity_helper`). @internal */
-export function fromFeatureTerms(t: LinearCkaTerms, debiased: boolean): HsicTerms {
-  if (!debiased) return { xy: t.xy, xx: t.xx, yy: t.yy };
+/**
+ * HSIC terms from the feature-space sums: biased as they are, debiased (Kornblith's
+ * `_debiased_dot_product_similarity_helper`) when the sums carry their debiasing terms. @internal
+ */
+export function fromFeatureTerms(t: LinearCkaTerms): HsicTerms {
+  const r = t.debiasing;
+  if (r === undefined) return { xy: t.xy, xx: t.xx, yy: t.yy };
   const n = t.n;
   const helper = (xty: number, rows: number, sx: number, sy: number) => xty - (n / (n - 2)) * rows + (sx * sy) / ((n - 1) * (n - 2));
   return {
-    xy: helper(t.xy, t.rowsXY, t.normX, t.normY),
-    xx: helper(t.xx, t.rowsXX, t.normX, t.normX),
-    yy: helper(t.yy, t.rowsYY, t.normY, t.normY),
+    xy: helper(t.xy, r.rowsXY, r.normX, r.normY),
+    xx: helper(t.xx, r.rowsXX, r.normX, r.normX),
+    yy: helper(t.yy, r.rowsYY, r.normY, r.normY),
   };
 }
 

@@ -37,15 +37,34 @@ export function toSamples(x: Activations, name: string, minSamples = 2): Samples
   if (n < minSamples) throw new MechintError('INVALID_ARGUMENT', `${name} has ${n} sample(s); this method needs at least ${minSamples}.`, { details: { name, n, minSamples } });
   if (p < 1) throw new MechintError('INVALID_ARGUMENT', `${name} has no features (shape [${n}, 0]); pass at least one column.`, { details: { name } });
   const data = tensor.data;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      const row = Math.floor(i / p);
-      throw new MechintError('INVALID_ARGUMENT', `${name} holds ${data[i]} at [${row}, ${i - row * p}]; remove or impute non-finite values first.`, {
-        details: { name, row, column: i - row * p },
-      });
-    }
+  if (!allFinite(data)) {
+    const i = data.findIndex((v) => !Number.isFinite(v));
+    const row = Math.floor(i / p);
+    throw new MechintError('INVALID_ARGUMENT', `${name} holds ${data[i]} at [${row}, ${i - row * p}]; remove or impute non-finite values first.`, {
+      details: { name, row, column: i - row * p },
+    });
   }
   return { tensor, n, p };
+}
+
+/**
+ * Whether every value is finite, in one branch-free pass: `v * 0` is NaN exactly for NaN and ±∞,
+ * and NaN survives the sums. Four independent sums keep the adds from waiting on each other.
+ */
+function allFinite(data: Float32Array | Float64Array): boolean {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const end = data.length - (data.length % 4);
+  for (let i = 0; i < end; i += 4) {
+    s0 += data[i]! * 0;
+    s1 += data[i + 1]! * 0;
+    s2 += data[i + 2]! * 0;
+    s3 += data[i + 3]! * 0;
+  }
+  for (let i = end; i < data.length; i++) s0 += data[i]! * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 /**
@@ -91,9 +110,16 @@ export function constantColumns(x: Samples): number[] {
   const { n, p } = x;
   const data = x.tensor.data;
   const varying = new Uint8Array(p);
-  for (let i = 1; i < n; i++) {
+  let found = 0;
+  // Usually every column differs from row 0 within a few rows: stop as soon as all do.
+  for (let i = 1; i < n && found < p; i++) {
     const row = i * p;
-    for (let j = 0; j < p; j++) if (data[row + j] !== data[j]) varying[j] = 1;
+    for (let j = 0; j < p; j++) {
+      if (varying[j] === 0 && data[row + j] !== data[j]) {
+        varying[j] = 1;
+        found++;
+      }
+    }
   }
   const out: number[] = [];
   for (let j = 0; j < p; j++) if (varying[j] === 0) out.push(j);

@@ -43,7 +43,7 @@ export class MinibatchCka {
   async update(x: Activations, y: Activations): Promise<void> {
     const [a, b] = toPair(x, y, 4);
     const n = a.n;
-    const terms = fromFeatureTerms(await linearCkaTerms(a, b, this.#options), true);
+    const terms = fromFeatureTerms(await linearCkaTerms(a, b, true, this.#options));
     const scale = n * (n - 3);
     this.#xy += terms.xy / scale;
     this.#xx += terms.xx / scale;

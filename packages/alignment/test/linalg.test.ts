@@ -72,4 +72,14 @@ describe('host linear algebra', () => {
     // Ties: pairs (0,1) tie in x, (2,3) tie in y; of the 6 pairs, 4 are concordant, 0 discordant.
     expect(kendallTauA(new Float64Array([1, 1, 2, 3]), new Float64Array([1, 2, 3, 3]))).toBeCloseTo(4 / 6, 15);
   });
+
+  it('averageRanks orders negatives, signed zeros, infinities and ties like a comparison sort', () => {
+    const values = new Float64Array([3.5, -1e-300, -0, 0, Infinity, -2, 1e300, -Infinity, -2, 3.5, 7, -7.25]);
+    const expected = Array.from(values, (v) => {
+      const below = values.filter((w) => w < v).length;
+      const equal = values.filter((w) => w === v).length;
+      return below + (equal + 1) / 2;
+    });
+    expect(Array.from(averageRanks(values))).toEqual(expected);
+  });
 });

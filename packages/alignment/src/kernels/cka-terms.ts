@@ -17,7 +17,13 @@ export interface LinearCkaTerms {
   readonly xy: number;
   readonly xx: number;
   readonly yy: number;
-  /** `Σᵢ ‖x̄ᵢ‖² ‖ȳᵢ‖²` and friends, for the debiased estimator. */
+  /** The extra sums of the debiased estimator; only computed when asked for. */
+  readonly debiasing?: DebiasingTerms;
+}
+
+/** Sums only the debiased estimator needs. @internal */
+export interface DebiasingTerms {
+  /** `Σᵢ ‖x̄ᵢ‖² ‖ȳᵢ‖²` and friends. */
   readonly rowsXY: number;
   readonly rowsXX: number;
   readonly rowsYY: number;
@@ -26,10 +32,10 @@ export interface LinearCkaTerms {
   readonly normY: number;
 }
 
-/** Runs the linear-CKA kernel. @internal */
-export async function linearCkaTerms(x: Samples, y: Samples, options: BackendOption): Promise<LinearCkaTerms> {
+/** Runs the linear-CKA kernel; the row sums of {@link DebiasingTerms} only when `debiased`. @internal */
+export async function linearCkaTerms(x: Samples, y: Samples, debiased: boolean, options: BackendOption): Promise<LinearCkaTerms> {
   const dtype = x.tensor.dtype;
-  const session = await kernelSession(options, `linear-cka-terms/${dtype}`, () => {
+  const session = await kernelSession(options, `linear-cka-terms/${dtype}/${debiased ? 'unbiased' : 'biased'}`, () => {
     const g = new GraphBuilder({ name: 'linear_cka_terms' });
     const a = g.input('x', dtype, ['n', 'p']);
     const b = g.input('y', dtype, ['n', 'q']);
@@ -47,6 +53,7 @@ export async function linearCkaTerms(x: Samples, y: Samples, options: BackendOpt
     g.output(sumSquares(g.matmul(at, bc)), 'xy');
     g.output(selfTerm(ac, g.input('bounds_x', 'int64', [BLOCKS + 1])), 'xx');
     g.output(selfTerm(bc, g.input('bounds_y', 'int64', [BLOCKS + 1])), 'yy');
+    if (!debiased) return g.build();
     const ra = g.reduceSum(g.mul(ac, ac), { axes: [1], keepdims: false });
     const rb = g.reduceSum(g.mul(bc, bc), { axes: [1], keepdims: false });
     const dot = (u: typeof ra, v: typeof ra) => g.reduceSum(g.mul(u, v), { keepdims: false });
@@ -58,16 +65,17 @@ export async function linearCkaTerms(x: Samples, y: Samples, options: BackendOpt
     return g.build();
   });
   const out = await session.run({ x: x.tensor, y: y.tensor, bounds_x: blockBounds(x.p), bounds_y: blockBounds(y.p) });
+  const terms = { n: x.n, xy: scalar(out['xy']), xx: scalar(out['xx']), yy: scalar(out['yy']) };
+  if (!debiased) return terms;
   return {
-    n: x.n,
-    xy: scalar(out['xy']),
-    xx: scalar(out['xx']),
-    yy: scalar(out['yy']),
-    rowsXY: scalar(out['rows_xy']),
-    rowsXX: scalar(out['rows_xx']),
-    rowsYY: scalar(out['rows_yy']),
-    normX: scalar(out['norm_x']),
-    normY: scalar(out['norm_y']),
+    ...terms,
+    debiasing: {
+      rowsXY: scalar(out['rows_xy']),
+      rowsXX: scalar(out['rows_xx']),
+      rowsYY: scalar(out['rows_yy']),
+      normX: scalar(out['norm_x']),
+      normY: scalar(out['norm_y']),
+    },
   };
 }
 

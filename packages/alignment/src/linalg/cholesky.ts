@@ -15,17 +15,11 @@ export function cholesky(a: Float64Array, n: number): { factor: Float64Array } |
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     const rowJ = j * n;
-    let d = a[rowJ + j]!;
-    for (let k = 0; k < j; k++) d -= l[rowJ + k]! * l[rowJ + k]!;
+    const d = a[rowJ + j]! - dot(l, rowJ, rowJ, j);
     if (!(d > 0)) return { failedAt: j };
     const ljj = Math.sqrt(d);
     l[rowJ + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      const rowI = i * n;
-      let s = a[rowI + j]!;
-      for (let k = 0; k < j; k++) s -= l[rowI + k]! * l[rowJ + k]!;
-      l[rowI + j] = s / ljj;
-    }
+    for (let i = j + 1; i < n; i++) l[i * n + j] = (a[i * n + j]! - dot(l, i * n, rowJ, j)) / ljj;
   }
   return { factor: l };
 }
@@ -40,16 +34,34 @@ export function cholesky(a: Float64Array, n: number): { factor: Float64Array } |
  */
 export function invertLower(l: Float64Array, n: number): Float64Array {
   const inv = new Float64Array(n * n);
-  // Column j of L⁻¹ solves L x = e_j; x is zero above j. Written as rows to keep the inner loop contiguous.
+  // Row i of L⁻¹ is (e_i − Σ_{k<i} L[i,k] · row k of L⁻¹) / L[i,i]: contiguous row updates (axpy).
   for (let i = 0; i < n; i++) {
     const rowI = i * n;
-    const lii = l[rowI + i]!;
-    inv[rowI + i] = 1 / lii;
-    for (let j = 0; j < i; j++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[rowI + k]! * inv[k * n + j]!;
-      inv[rowI + j] = s / lii;
+    for (let k = 0; k < i; k++) {
+      const f = l[rowI + k]!;
+      const rowK = k * n;
+      for (let j = 0; j <= k; j++) inv[rowI + j] = inv[rowI + j]! - f * inv[rowK + j]!;
     }
+    inv[rowI + i] = 1;
+    const scale = 1 / l[rowI + i]!;
+    for (let j = 0; j <= i; j++) inv[rowI + j] = inv[rowI + j]! * scale;
   }
   return inv;
+}
+
+/** `Σ_{k<length} m[u + k] · m[v + k]`, with four independent partial sums. */
+function dot(m: Float64Array, u: number, v: number, length: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < length; k += 4) {
+    s0 += m[u + k]! * m[v + k]!;
+    s1 += m[u + k + 1]! * m[v + k + 1]!;
+    s2 += m[u + k + 2]! * m[v + k + 2]!;
+    s3 += m[u + k + 3]! * m[v + k + 3]!;
+  }
+  for (; k < length; k++) s0 += m[u + k]! * m[v + k]!;
+  return s0 + s1 + s2 + s3;
 }
