@@ -2,6 +2,7 @@
  * Everything `@mechint/core` exports on every platform.
  */
 export * from './errors.js';
+export * from './random.js';
 export * from './tensor/dtype.js';
 export * from './tensor/half.js';
 export * from './tensor/tensor.js';

@@ -4,7 +4,7 @@
  * weight matrix.
  */
 import { GraphBuilder, MechintError, Tensor, type Value } from '@mechint/core';
-import { seededRandom } from './random.js';
+import { seededRandom } from '@mechint/core';
 import { requireCount } from './validate.js';
 
 /** Options of {@link dalesSigns}. @example `{ n: 10, eiRatio: 0.8 }` */

@@ -45,4 +45,4 @@ export {
   type Raster,
   type SpikeTrainOptions,
 } from './analysis.js';
-export { seededNormal, seededRandom } from './random.js';
+export { seededNormal, seededRandom } from '@mechint/core';

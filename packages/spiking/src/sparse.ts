@@ -3,7 +3,7 @@
  * spike costs one pass over its own outgoing synapses.
  */
 import { MechintError, Tensor } from '@mechint/core';
-import { seededRandom } from './random.js';
+import { seededRandom } from '@mechint/core';
 import { requireCount, requireFinite } from './validate.js';
 
 /**

@@ -1,6 +1,6 @@
 /**
- * A small seeded pseudo-random generator (mulberry32) so that weights and test data are the same
- * on every machine.
+ * A small seeded pseudo-random generator (mulberry32), shared by every package, so that weights,
+ * resamplings and test data are the same on every machine.
  */
 
 /**
@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { seededRandom } from '@mechint/spiking';
+ * import { seededRandom } from '@mechint/core';
  * const rand = seededRandom(42);
  * const u = rand(); // in [0, 1), the same for every run with seed 42
  * ```
@@ -29,7 +29,7 @@ export function seededRandom(seed: number): () => number {
  *
  * @example
  * ```ts
- * import { seededNormal } from '@mechint/spiking';
+ * import { seededNormal } from '@mechint/core';
  * const randn = seededNormal(7);
  * const z = randn();
  * ```
