@@ -1,27 +1,12 @@
-import { jest } from '@jest/globals';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { runExample, tsBlocks } from '../../../tools/run-example.js';
 
 /**
  * The README's quick start is code users paste: it must run as written (only the package import is
  * pointed at the source here) and print what its comments say.
  */
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-
-async function runBlock(code: string, name: string): Promise<unknown[][]> {
-  const dir = new URL('./.generated/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const file = new URL(`${name}.ts`, dir);
-  writeFileSync(file, code.replace("from '@mechint/alignment'", "from '../../src/index.js'"));
-  const printed: unknown[][] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
-  try {
-    await import(file.pathname);
-  } finally {
-    log.mockRestore();
-  }
-  return printed;
-}
+const blocks = tsBlocks(new URL('../README.md', import.meta.url));
+const runBlock = (code: string, name: string) =>
+  runExample(code, { packageName: '@mechint/alignment', entry: '../../src/index.js', generated: new URL('./.generated/', import.meta.url), name });
 
 /** What each `console.log(...); // comment` line promises to print. */
 function promised(code: string): string[] {

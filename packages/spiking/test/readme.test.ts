@@ -1,25 +1,13 @@
-import { jest } from '@jest/globals';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { runExample, tsBlocks } from '../../../tools/run-example.js';
 
 /** The README's blocks are code users paste: they must run as written (only the package import is pointed at the source) and print what their comments say. */
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = tsBlocks(new URL('../README.md', import.meta.url));
 
 /** Runs README block `index` and returns what it printed. */
-async function runBlock(index: number): Promise<unknown[][]> {
-  const dir = new URL('./.generated/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const file = new URL(`readme-block-${index}.ts`, dir);
-  writeFileSync(file, blocks[index]!.replace("from '@mechint/spiking'", "from '../../src/index.js'"));
-  const printed: unknown[][] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
-  try {
-    await import(file.pathname);
-  } finally {
-    log.mockRestore();
-  }
-  return printed;
-}
+const runBlock = (index: number) =>
+  runExample(blocks[index]!, { packageName: '@mechint/spiking', entry: '../../src/index.js', generated: new URL('./.generated/', import.meta.url), name: `readme-block-${index}` });
 
 describe('README', () => {
   it('has the quick start and the training block', () => {

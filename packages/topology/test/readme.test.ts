@@ -1,31 +1,14 @@
-import { jest } from '@jest/globals';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { runExample, tsBlocks } from '../../../tools/run-example.js';
 
 /**
  * The README's examples are code users paste: each ```ts block must run as written (only the
  * package import is pointed at the source here), from the repository root, and print what its
  * comments say.
  */
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const generated = new URL('./.generated/', import.meta.url);
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-
-async function runBlock(code: string, index: number): Promise<unknown[][]> {
-  mkdirSync(generated, { recursive: true });
-  const file = new URL(`readme-block-${index}.ts`, generated);
-  writeFileSync(file, code.replace("from '@mechint/topology'", "from '../../src/index.js'"));
-  const printed: unknown[][] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args));
-  const cwd = process.cwd();
-  process.chdir(new URL('../../../', import.meta.url).pathname);
-  try {
-    await import(file.pathname);
-  } finally {
-    process.chdir(cwd);
-    log.mockRestore();
-  }
-  return printed;
-}
+const blocks = tsBlocks(new URL('../README.md', import.meta.url));
+const runBlock = (code: string, index: number) => runExample(code, { packageName: '@mechint/topology', entry: '../../src/index.js', generated, name: `readme-block-${index}` });
 
 describe('README examples', () => {
   afterAll(() => rmSync(generated, { recursive: true, force: true }));
