@@ -43,6 +43,33 @@ describe('host linear algebra', () => {
     expect(symmetricEigen(new Float64Array(0), 0).values).toHaveLength(0);
   });
 
+  it('symmetricEigen: ‖AV − VΛ‖ ≤ 1e-10‖A‖ and VᵀV = I on a random 200 × 200 symmetric matrix', () => {
+    const n = 200;
+    const r = randomMatrix(n, n, 11).data;
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = r[i * n + j]! + r[j * n + i]!;
+    const { values, vectors } = symmetricEigen(a, n);
+    const norm = Math.hypot(...a);
+    let residual = 0;
+    let orthogonality = 0;
+    for (let k = 0; k < n; k++) {
+      const vk = vectors.subarray(k * n, (k + 1) * n);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += a[i * n + j]! * vk[j]!;
+        residual += (s - values[k]! * vk[i]!) ** 2;
+      }
+      for (let l = 0; l < n; l++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += vk[i]! * vectors[l * n + i]!;
+        orthogonality = Math.max(orthogonality, Math.abs(dot - (k === l ? 1 : 0)));
+      }
+    }
+    expect(Math.sqrt(residual)).toBeLessThanOrEqual(1e-10 * norm);
+    expect(orthogonality).toBeLessThan(1e-12);
+    for (let k = 1; k < n; k++) expect(values[k]!).toBeGreaterThanOrEqual(values[k - 1]!);
+  });
+
   it('cholesky and invertLower: L Lᵀ = A, L⁻¹ L = I; a singular matrix reports its pivot', () => {
     const result = cholesky(new Float64Array([4, 2, 2, 3]), 2);
     expect('factor' in result && Array.from(result.factor)).toEqual([2, 0, 1, Math.SQRT2]);

@@ -34,6 +34,7 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   return { n, values: d, vectors: v };
 }
 
+/** Householder reduction to tridiagonal form (`tred2`), accumulating the transformations in `v`. */
 function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) d[j] = v[j * n + n - 1]!;
   for (let i = n - 1; i > 0; i--) {
@@ -63,13 +64,7 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
         const col = j * n;
         f = d[j]!;
         v[i * n + j] = f;
-        g = e[j]! + v[col + j]! * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          const x = v[col + k]!;
-          g += x * d[k]!;
-          e[k] = e[k]! + x * f;
-        }
-        e[j] = g;
+        e[j] = e[j]! + v[col + j]! * f + symmetricProductStep(v, col, d, e, f, j + 1, i);
       }
       f = 0;
       for (let j = 0; j < i; j++) {
@@ -98,8 +93,7 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let k = 0; k <= i; k++) d[k] = v[next + k]! / h;
       for (let j = 0; j <= i; j++) {
         const col = j * n;
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += v[next + k]! * v[col + k]!;
+        const g = dot(v, next, col, i + 1);
         for (let k = 0; k <= i; k++) v[col + k] = v[col + k]! - g * d[k]!;
       }
     }
@@ -113,7 +107,15 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
   e[0] = 0;
 }
 
-function diagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/**
+ * Implicit QL iteration on the tridiagonal `(d, e)`, accumulating the rotations into the
+ * column-major `vc`. Each QL sweep's rotations are recorded, then applied to a row-major copy of
+ * the eigenvectors (see {@link rotate}). Leaves eigenvalues in `d` and sorts both ascending.
+ */
+function diagonalize(vc: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+  const v = transpose(vc, n);
+  const cosines = new Float64Array(n);
+  const sines = new Float64Array(n);
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
@@ -156,15 +158,10 @@ function diagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: numbe
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
-          const left = i * n;
-          const right = left + n;
-          for (let k = 0; k < n; k++) {
-            const x = v[right + k]!;
-            const y = v[left + k]!;
-            v[right + k] = s * y + c * x;
-            v[left + k] = c * y - s * x;
-          }
+          cosines[i] = c;
+          sines[i] = s;
         }
+        rotate(v, n, l, m, cosines, sines);
         p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
         e[l] = s * p;
         d[l] = c * p;
@@ -173,7 +170,67 @@ function diagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: numbe
     d[l] = d[l]! + f;
     e[l] = 0;
   }
-  sortAscending(v, d, n);
+  vc.set(transpose(v, n));
+  sortAscending(vc, d, n);
+}
+
+/** The transpose of the `n × n` matrix `a`, as a new array. */
+function transpose(a: Float64Array, n: number): Float64Array {
+  const t = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j]!;
+  return t;
+}
+
+/**
+ * Applies one QL sweep's plane rotations (`i = m − 1` down to `l`, rotation `i` mixing columns
+ * `i` and `i + 1`) to every row of the row-major `n × n` matrix `v`. Walking each row through the
+ * whole sweep keeps the running column in a register (one load and one store per rotation), and
+ * four rows at a time hide the latency of that dependency chain.
+ */
+function rotate(v: Float64Array, n: number, l: number, m: number, cosines: Float64Array, sines: Float64Array): void {
+  let r = 0;
+  for (; r + 3 < n; r += 4) {
+    const a = r * n;
+    const b = a + n;
+    const c = b + n;
+    const d = c + n;
+    let x = v[a + m]!;
+    let y = v[b + m]!;
+    let z = v[c + m]!;
+    let w = v[d + m]!;
+    for (let i = m - 1; i >= l; i--) {
+      const cos = cosines[i]!;
+      const sin = sines[i]!;
+      const xa = v[a + i]!;
+      const xb = v[b + i]!;
+      const xc = v[c + i]!;
+      const xd = v[d + i]!;
+      v[a + i + 1] = sin * xa + cos * x;
+      v[b + i + 1] = sin * xb + cos * y;
+      v[c + i + 1] = sin * xc + cos * z;
+      v[d + i + 1] = sin * xd + cos * w;
+      x = cos * xa - sin * x;
+      y = cos * xb - sin * y;
+      z = cos * xc - sin * z;
+      w = cos * xd - sin * w;
+    }
+    v[a + l] = x;
+    v[b + l] = y;
+    v[c + l] = z;
+    v[d + l] = w;
+  }
+  for (; r < n; r++) {
+    const a = r * n;
+    let x = v[a + m]!;
+    for (let i = m - 1; i >= l; i--) {
+      const cos = cosines[i]!;
+      const sin = sines[i]!;
+      const xa = v[a + i]!;
+      v[a + i + 1] = sin * xa + cos * x;
+      x = cos * xa - sin * x;
+    }
+    v[a + l] = x;
+  }
 }
 
 function sortAscending(v: Float64Array, d: Float64Array, n: number): void {
@@ -206,4 +263,45 @@ function hypot(a: number, b: number): number {
   if (y === 0) return 0;
   const t = x / y;
   return y * Math.sqrt(1 + t * t);
+}
+
+/** `Σ_{k<length} a[x + k] · a[y + k]` with four partial sums (the latency of one chain of adds is the bottleneck). */
+function dot(a: Float64Array, x: number, y: number, length: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < length; k += 4) {
+    s0 += a[x + k]! * a[y + k]!;
+    s1 += a[x + k + 1]! * a[y + k + 1]!;
+    s2 += a[x + k + 2]! * a[y + k + 2]!;
+    s3 += a[x + k + 3]! * a[y + k + 3]!;
+  }
+  for (; k < length; k++) s0 += a[x + k]! * a[y + k]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/**
+ * One column of the symmetric product `e = A d` from the stored triangle: adds `f · v[col + k]` to `e[k]`
+ * for `k` in `[from, to)` and returns `Σ v[col + k] · d[k]` over the same range.
+ */
+function symmetricProductStep(v: Float64Array, col: number, d: Float64Array, e: Float64Array, f: number, from: number, to: number): number {
+  let g0 = 0;
+  let g1 = 0;
+  let k = from;
+  for (; k + 1 < to; k += 2) {
+    const x0 = v[col + k]!;
+    const x1 = v[col + k + 1]!;
+    g0 += x0 * d[k]!;
+    g1 += x1 * d[k + 1]!;
+    e[k] = e[k]! + x0 * f;
+    e[k + 1] = e[k + 1]! + x1 * f;
+  }
+  if (k < to) {
+    const x = v[col + k]!;
+    g0 += x * d[k]!;
+    e[k] = e[k]! + x * f;
+  }
+  return g0 + g1;
 }
