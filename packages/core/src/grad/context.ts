@@ -23,6 +23,9 @@ import { Splicer } from '../hooks/splicer.js';
  */
 export type GradRule = (ctx: GradContext) => readonly (string | undefined)[];
 
+/** Operators whose output has their first input's shape. */
+const SHAPE_PRESERVING = new Set(['Identity', 'Cast', 'Neg', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Abs', 'Dropout']);
+
 /** Emits backward nodes for one forward node. */
 export class GradContext {
   /** The forward node. */
@@ -153,7 +156,10 @@ export class GradContext {
     return this.shapeOf(value)?.length;
   }
 
-  /** The static shape of `value` when known (recorded, probed, or the value of a constant). */
+  /**
+   * The static shape of `value` when known: recorded or probed, a constant's, an initializer's, or
+   * followed through shape-preserving and transposing nodes (weights reach MatMul as `Transpose(W)`).
+   */
   shapeOf(value: string): readonly Dim[] | undefined {
     const known = this.#shapes.get(value);
     if (known !== undefined) return known;
@@ -162,7 +168,16 @@ export class GradContext {
     if (constant !== undefined) return constant.dims.map(Number);
     const type = this.#graph.typeOf(value);
     const tensor = type?.value.case === 'tensorType' ? type.value.value : undefined;
-    return tensor?.shape?.dim.map((d): Dim => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null));
+    const recorded = tensor?.shape?.dim.map((d): Dim => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null));
+    if (recorded !== undefined || producer === undefined) return recorded;
+    if (SHAPE_PRESERVING.has(producer.opType)) return this.shapeOf(producer.input[0]!);
+    if (producer.opType === 'Transpose') {
+      const input = this.shapeOf(producer.input[0]!);
+      const perm = producer.attribute.find((a) => a.name === 'perm')?.ints.map(Number);
+      if (input === undefined) return undefined;
+      return perm === undefined ? [...input].reverse() : perm.map((p) => input[p] ?? null);
+    }
+    return undefined;
   }
 
   /** `Shape(x)`. */
