@@ -394,6 +394,14 @@ describe('convolution and pooling rules', () => {
       ...LINEAR_F32,
     };
   });
+  checks('Conv', 'Conv 2-D, unit stride with asymmetric pads and dilations (input gradient as a flipped-kernel Conv, float32)', () => {
+    const u = f32(504);
+    return {
+      inputs: { x: u([2, 2, 5, 5]), w: u([3, 2, 3, 2]), b: u([3]) },
+      build: (g, { x, w, b }) => g.op('Conv', [x!, w!, b!], { pads: attr.ints([2, 0, 1, 1]), dilations: attr.ints([1, 2]) }),
+      ...LINEAR_F32,
+    };
+  });
   checks('Conv', 'Conv 2-D with default attributes (float32)', () => {
     const u = f32(501);
     return { inputs: { x: u([2, 1, 3, 3]), w: u([3, 1, 2, 2]) }, build: (g, { x, w }) => g.op('Conv', [x!, w!]), ...LINEAR_F32 };
@@ -450,6 +458,11 @@ describe('convolution and pooling rules', () => {
   checks('MaxPool', 'MaxPool with storage_order=1 (column-major Indices)', () => ({
     inputs: { x: testData(514).uniform([2, 1, 3, 4], -1, 1, { distinct: true }) },
     build: (g, { x }) => g.op('MaxPool', [x!], { kernel_shape: attr.ints([2, 2]), storage_order: attr.int(1) }),
+  }));
+  checks('AveragePool', 'AveragePool 2-D with non-overlapping windows and a ragged edge (block upsampling, float32)', () => ({
+    inputs: { x: f32(530)([2, 3, 5, 4]) },
+    build: (g, { x }) => g.op('AveragePool', [x!], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }),
+    ...LINEAR_F32,
   }));
   checks('AveragePool', 'AveragePool 2-D with strides (float32)', () => ({
     inputs: { x: f32(520)([1, 2, 3, 4]) },

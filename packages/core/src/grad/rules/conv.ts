@@ -61,6 +61,35 @@ function correlateWeights(ctx: GradContext, input: string, output: string, w: st
   return ctx.op('Transpose', [cropped], { perm: swap });
 }
 
+/** True when a unit-stride convolution's input gradient can be a plain convolution (a known kernel, pads within its reach). */
+function unitStrideFits(geo: ConvGeometry, wShape: readonly (number | string | null)[] | undefined): boolean {
+  if (wShape === undefined || wShape.slice(2).some((d) => typeof d !== 'number') || geo.strides.some((st) => st !== 1)) return false;
+  return geo.pads.every((p, i) => p <= geo.dilations[i % geo.spatial]! * ((wShape[2 + (i % geo.spatial)] as number) - 1));
+}
+
+/**
+ * The input gradient of a unit-stride convolution as a convolution of `g` with the kernel flipped in
+ * space and its channel axes swapped, padded by reach − pad: onnxruntime's optimised Conv instead
+ * of its much slower ConvTranspose (the flip of a constant kernel is folded at load).
+ */
+function convolveBack(ctx: GradContext, g: string, w: string, geo: ConvGeometry, wShape: readonly (number | string | null)[]): string {
+  const spatialAxes = Array.from({ length: geo.spatial }, (_, i) => i + 2);
+  const flipped = ctx.op('Slice', [w, ctx.ints(spatialAxes.map(() => -1)), ctx.ints(spatialAxes.map(() => -(2 ** 31))), ctx.ints(spatialAxes), ctx.ints(spatialAxes.map(() => -1))]);
+  const swapped = ctx.op('Transpose', [flipped], { perm: [1n, 0n, ...spatialAxes.map(BigInt)] });
+  const reach = spatialAxes.map((axis, i) => geo.dilations[i]! * ((wShape[axis] as number) - 1));
+  const pads = [...reach.map((r, i) => r - geo.pads[i]!), ...reach.map((r, i) => r - geo.pads[geo.spatial + i]!)];
+  return ctx.op('Conv', [g, swapped], { dilations: ints(geo.dilations), pads: ints(pads) });
+}
+
+/** `g` [N, C, h, w] with every element repeated over a `kernel` block: [N, C, h·kh, w·kw]. */
+function upsample2d(ctx: GradContext, g: string, kernel: readonly number[]): string {
+  const shape = ctx.shape(g);
+  const dim = (i: number) => ctx.op('Slice', [shape, ctx.ints([i]), ctx.ints([i + 1])]);
+  const blocks = ctx.op('Expand', [ctx.unsqueeze(g, [3, 5]), ctx.op('Concat', [dim(0), dim(1), dim(2), ctx.ints([kernel[0]!]), dim(3), ctx.ints([kernel[1]!])], { axis: 0n })]);
+  const size = (i: number, k: number) => ctx.op('Mul', [dim(i), ctx.ints([k])]);
+  return ctx.op('Reshape', [blocks, ctx.op('Concat', [dim(0), dim(1), size(2, kernel[0]!), size(3, kernel[1]!)], { axis: 0n })]);
+}
+
 /** The bias gradient of a (transposed) convolution: `g` summed over the batch and space. */
 function biasGradient(ctx: GradContext, g: string, b: string, geo: ConvGeometry): string | undefined {
   return b !== '' && ctx.needs(2) ? ctx.reduceSum(g, [0, ...Array.from({ length: geo.spatial }, (_, i) => i + 2)], false) : undefined;
@@ -104,7 +133,9 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     const rank = geo.spatial + 2;
     const group = ctx.attrInt('group', 1);
     let gx: string | undefined;
-    if (ctx.needs(0)) {
+    if (ctx.needs(0) && group === 1 && unitStrideFits(geo, ctx.shapeOf(w))) {
+      gx = convolveBack(ctx, g, w, geo, ctx.shapeOf(w)!);
+    } else if (ctx.needs(0)) {
       const transposed = ctx.op('ConvTranspose', [g, w], { strides: ints(geo.strides), dilations: ints(geo.dilations), group: BigInt(group) });
       gx = cropToInput(ctx, transposed, x, rank, geo.pads.slice(0, geo.spatial));
     }
@@ -146,6 +177,9 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     if (geo.dilations.some((d) => d !== 1)) ctx.unsupported('dilations');
     const rank = geo.spatial + 2;
     const area = kernel.reduce((a, b) => a * b, 1);
+    if (geo.spatial === 2 && geo.pads.every((p) => p === 0) && geo.strides.every((st, i) => st === kernel[i])) {
+      return [cropToInput(ctx, ctx.op('Div', [upsample2d(ctx, g, kernel), ctx.scalar(area, g)]), x, rank, [0, 0])];
+    }
     const weights = ctx.op('Expand', [ctx.scalar(1 / area, g), ctx.ints([1, 1, ...kernel])]);
     const planes = ctx.op('Reshape', [g, ctx.ints([-1, 1, ...new Array<number>(geo.spatial).fill(0)])]);
     const spread = ctx.op('ConvTranspose', [planes, weights], { strides: ints(geo.strides) });
