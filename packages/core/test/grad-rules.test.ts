@@ -27,6 +27,10 @@ const i64 = (values: readonly number[], shape: readonly number[] = [values.lengt
 const f64 = (values: readonly number[], shape: readonly number[]) => Tensor.from(Float64Array.from(values), shape);
 const unary = (op: string, attributes = {}) => (g: GraphBuilder, x: Readonly<Record<string, Value>>) => g.op(op, [x['x']!], attributes);
 
+describe('Pad', () => {
+  checks('Pad', 'Pad with non-negative constant pads (a slice of the gradient)', () => ({ inputs: { x: testData(550).uniform([2, 3]) }, build: (g, { x }) => g.op('Pad', [x!, i64([1, 0, 2, 3])]) }));
+});
+
 describe('Tile', () => {
   checks('Tile', 'Tile sums the gradient of every copy', () => ({ inputs: { x: testData(520).uniform([2, 3]) }, build: (g, { x }) => g.op('Tile', [x!, i64([2, 3])]) }));
 });
@@ -439,6 +443,10 @@ describe('convolution and pooling rules', () => {
       ...LINEAR_F32,
     };
   });
+  checks('MaxPool', 'MaxPool 2-D whose windows tile the input, with a ragged edge (window reshapes)', () => ({
+    inputs: { x: testData(540).uniform([2, 2, 5, 4]) },
+    build: (g, { x }) => g.op('MaxPool', [x!], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }),
+  }));
   checks('MaxPool', 'MaxPool 2-D with strides and pads', () => ({
     inputs: { x: testData(510).uniform([1, 2, 4, 3], -1, 1, { distinct: true }) },
     build: (g, { x }) => g.op('MaxPool', [x!], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 1]), pads: attr.ints([1, 0, 0, 1]) }),

@@ -96,6 +96,29 @@ function biasGradient(ctx: GradContext, g: string, b: string, geo: ConvGeometry)
 }
 
 /**
+ * MaxPool's input gradient when the windows tile the input (2-D, stride = kernel, no padding): each
+ * window is viewed as one axis by reshapes, the first element equal to its maximum takes the
+ * gradient, and the view is undone — no convolution, no indices, any element type.
+ */
+function maxPoolByTiles(ctx: GradContext, kernel: readonly number[]): string {
+  const [x, y] = [ctx.input(0), ctx.output(0)];
+  const [kh, kw] = [kernel[0]!, kernel[1]!];
+  const yShape = ctx.shape(y);
+  const dim = (i: number) => ctx.op('Slice', [yShape, ctx.ints([i]), ctx.ints([i + 1])]);
+  const [n, c, h, w] = [0, 1, 2, 3].map(dim) as [string, string, string, string];
+  const covered = ctx.op('Slice', [x, ctx.ints([0, 0]), ctx.op('Concat', [ctx.op('Mul', [h, ctx.ints([kh])]), ctx.op('Mul', [w, ctx.ints([kw])])], { axis: 0n }), ctx.ints([2, 3])]);
+  const blocks = ctx.op('Concat', [n, c, h, ctx.ints([kh]), w, ctx.ints([kw])], { axis: 0n });
+  const perm = [0n, 1n, 2n, 4n, 3n, 5n];
+  const windows = ctx.op('Reshape', [ctx.op('Transpose', [ctx.op('Reshape', [covered, blocks])], { perm }), ctx.op('Concat', [n, c, h, w, ctx.ints([kh * kw])], { axis: 0n })]);
+  const hit = ctx.op('Equal', [windows, ctx.unsqueeze(y, [4])]);
+  const first = ctx.op('And', [hit, ctx.op('Equal', [ctx.op('CumSum', [ctx.castLike(hit, x), ctx.int(4)]), ctx.scalar(1, x)])]);
+  const routed = ctx.op('Where', [first, ctx.unsqueeze(ctx.grad(0)!, [4]), ctx.scalar(0, x)]);
+  const unblocked = ctx.op('Transpose', [ctx.op('Reshape', [routed, ctx.op('Concat', [n, c, h, w, ctx.ints([kh, kw])], { axis: 0n })])], { perm });
+  const spread = ctx.op('Reshape', [unblocked, ctx.op('Concat', [n, c, ctx.op('Mul', [h, ctx.ints([kh])]), ctx.op('Mul', [w, ctx.ints([kw])])], { axis: 0n })]);
+  return cropToInput(ctx, spread, x, 4, [0, 0]);
+}
+
+/**
  * MaxPool's input gradient without the pooling indices (which some providers, WebGPU among them,
  * cannot produce): every window's elements are gathered as channels by a convolution with one-hot
  * filters over the input padded with the lowest float, the first element equal to the window's
@@ -159,7 +182,10 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
   MaxPool: (ctx) => {
     const x = ctx.input(0);
     const kernel = ctx.attrInts('kernel_shape') ?? ctx.unsupported('a missing kernel_shape');
-    if (ctx.attrInt('ceil_mode', 0) === 0 && ctx.dtypeOf(x) === 'float32') return [maxPoolByPatches(ctx, kernel, geometry(ctx, kernel.length))];
+    const geo = geometry(ctx, kernel.length);
+    const tiles = geo.spatial === 2 && geo.pads.every((p) => p === 0) && geo.dilations.every((d) => d === 1) && geo.strides.every((st, i) => st === kernel[i]);
+    if (ctx.attrInt('ceil_mode', 0) === 0 && tiles) return [maxPoolByTiles(ctx, kernel)];
+    if (ctx.attrInt('ceil_mode', 0) === 0 && ctx.dtypeOf(x) === 'float32') return [maxPoolByPatches(ctx, kernel, geo)];
     // Row-major indices (storage_order=0) are flat positions in x.
     const [, indices] = ctx.replay([x], 2, { storage_order: 0n });
     const flat = ctx.op('Reshape', [ctx.zerosLike(x), ctx.ints([-1])]);

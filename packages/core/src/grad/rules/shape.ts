@@ -63,6 +63,13 @@ export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
     if (ctx.attrString('mode', 'constant') !== 'constant') ctx.unsupported("modes other than 'constant'");
     const data = ctx.input(0);
     const g = ctx.grad(0)!;
+    const pads = ctx.constantInts(ctx.input(1));
+    const onlyData = !ctx.needs(2) && (ctx.node.input[3] ?? '') === '';
+    if (pads !== undefined && pads.every((p) => p >= 0) && onlyData) {
+      const rank = pads.length / 2;
+      const ends = ctx.op('Sub', [ctx.shape(g), ctx.ints(pads.slice(rank))]);
+      return [ctx.op('Slice', [g, ctx.ints(pads.slice(0, rank)), ends])];
+    }
     const shape = ctx.shape(data);
     const size = ctx.op('Size', [data]);
     const flat = ctx.op('Range', [ctx.int(0), size, ctx.int(1)]);
