@@ -1,19 +1,7 @@
 /**
- * A small seeded pseudo-random generator (mulberry32) for permutations and resampling, so every
- * statistic is reproducible from its seed.
+ * Seeded permutations and resampling (over core's mulberry32 `seededRandom`), so every statistic is
+ * reproducible from its seed.
  */
-
-/** Uniform floats in [0, 1) from a 32-bit seed. @internal */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A uniformly random permutation of `0 … n−1` (Fisher–Yates). @internal */
 export function permutation(n: number, random: () => number): Int32Array {

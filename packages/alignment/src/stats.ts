@@ -3,7 +3,8 @@
  */
 import { MechintError, Tensor } from '@mechint/core';
 import { toPair, type Activations } from './input.js';
-import { permutation, resample, seededRandom } from './random.js';
+import { seededRandom } from '@mechint/core';
+import { permutation, resample } from './random.js';
 import { rsa, vectorOf, type RdmLike, type RsaOptions } from './rsa.js';
 
 /** A similarity between two activation matrices over the same samples, e.g. `(x, y) => cka(x, y)`. */
