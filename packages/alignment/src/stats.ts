@@ -1,9 +1,8 @@
 /**
  * Permutation tests and bootstrap confidence intervals for any similarity, reproducible from a seed.
  */
-import { MechintError, Tensor } from '@mechint/core';
+import { MechintError, Tensor, seededRandom } from '@mechint/core';
 import { toPair, type Activations } from './input.js';
-import { seededRandom } from '@mechint/core';
 import { permutation, resample } from './random.js';
 import { rsa, vectorOf, type RdmLike, type RsaOptions } from './rsa.js';
 
