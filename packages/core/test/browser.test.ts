@@ -22,6 +22,7 @@ function skipOrFail(what: 'BROWSER' | 'WEBGPU', reason: string): void {
       throw new Error(`required here but unavailable: ${reason}`);
     });
   } else {
+    // Skipped only where the provider is missing here; the test name carries the reason.
     it.skip(`SKIPPED, ${reason}`, () => undefined);
   }
 }

@@ -13,6 +13,7 @@ const cpu = await Backend.create({ ep: 'cpu' });
 if (typeof webgpu === 'string') {
   const reason = `SKIPPED gradients on WebGPU, unavailable here: ${webgpu.split('\n')[1] ?? webgpu}`;
   if (required('webgpu')) it('runs gradients on WebGPU (MECHINT_REQUIRE_WEBGPU=1)', () => { throw new Error(reason); });
+  // Skipped only where the provider is missing here; the test name carries the reason.
   else it.skip(reason, () => undefined);
 } else {
   describe('gradients on WebGPU', () => {

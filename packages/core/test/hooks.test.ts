@@ -19,6 +19,7 @@ const PROVIDERS = typeof webgpu === 'string' ? (['cpu'] as const) : (['cpu', 'we
 if (typeof webgpu === 'string') {
   const reason = `SKIPPED on WebGPU, unavailable here: ${webgpu.split('\n')[1] ?? webgpu}`;
   if (required('webgpu')) it('runs on WebGPU (MECHINT_REQUIRE_WEBGPU=1)', () => { throw new Error(reason); });
+  // Skipped only where the provider is missing here; the test name carries the reason.
   else it.skip(reason, () => undefined);
 }
 

@@ -28,6 +28,7 @@ for (const ep of ['webgpu', 'cuda'] as const) {
           throw new Error(`${ep} is required here but unavailable: ${backend}`);
         });
       } else {
+        // Skipped only where the provider is missing here; the test name carries the reason.
         it.skip(`SKIPPED, ${ep} is unavailable here: ${backend.split('\n')[1] ?? backend}`, () => undefined);
       }
     });

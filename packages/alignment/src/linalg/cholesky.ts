@@ -1,6 +1,7 @@
 /**
  * Cholesky factorisation and the inverse of a lower-triangular factor, on the host in float64.
  */
+import { dot } from './dot.js';
 
 /**
  * The lower-triangular `L` with `A = L Lᵀ` for the symmetric `n × n` matrix `a` (row-major), or
@@ -47,21 +48,4 @@ export function invertLower(l: Float64Array, n: number): Float64Array {
     for (let j = 0; j <= i; j++) inv[rowI + j] = inv[rowI + j]! * scale;
   }
   return inv;
-}
-
-/** `Σ_{k<length} m[u + k] · m[v + k]`, with four independent partial sums. */
-function dot(m: Float64Array, u: number, v: number, length: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 3 < length; k += 4) {
-    s0 += m[u + k]! * m[v + k]!;
-    s1 += m[u + k + 1]! * m[v + k + 1]!;
-    s2 += m[u + k + 2]! * m[v + k + 2]!;
-    s3 += m[u + k + 3]! * m[v + k + 3]!;
-  }
-  for (; k < length; k++) s0 += m[u + k]! * m[v + k]!;
-  return s0 + s1 + s2 + s3;
 }

@@ -2,6 +2,7 @@
  * Symmetric eigendecomposition on the host: Householder tridiagonalisation followed by the
  * implicit QL algorithm (EISPACK's `tred2` / `tql2`, as in JAMA), in float64.
  */
+import { dot } from './dot.js';
 
 /** Eigenvalues (ascending) and eigenvectors of a symmetric matrix. */
 export interface SymmetricEigen {
@@ -263,23 +264,6 @@ function hypot(a: number, b: number): number {
   if (y === 0) return 0;
   const t = x / y;
   return y * Math.sqrt(1 + t * t);
-}
-
-/** `Σ_{k<length} a[x + k] · a[y + k]` with four partial sums (the latency of one chain of adds is the bottleneck). */
-function dot(a: Float64Array, x: number, y: number, length: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 3 < length; k += 4) {
-    s0 += a[x + k]! * a[y + k]!;
-    s1 += a[x + k + 1]! * a[y + k + 1]!;
-    s2 += a[x + k + 2]! * a[y + k + 2]!;
-    s3 += a[x + k + 3]! * a[y + k + 3]!;
-  }
-  for (; k < length; k++) s0 += a[x + k]! * a[y + k]!;
-  return s0 + s1 + s2 + s3;
 }
 
 /**
