@@ -25,15 +25,13 @@ It prints ONE JSON line on stdout:
 """
 
 import json
-import re
-import resource
 import sys
-import time
 
 import numpy as np
 import torch
 
 import gpt2_small
+from timing import time_ms, peak_rss_mib
 
 RESID = "blocks.6.hook_resid_pre"
 PARAM = "blocks.0.attn.W_Q.weight"
@@ -62,28 +60,6 @@ def inputs(batch, seq, vocab):
     )
 
 
-def peak_rss_mib():
-    """Peak resident memory of this process so far, in MiB (VmHWM on Linux, else ru_maxrss)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            match = re.search(r"VmHWM:\s+(\d+) kB", status.read())
-        if match:
-            return int(match.group(1)) / 1024
-    except OSError:
-        pass  # not Linux: fall back to getrusage
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / 2**20 if sys.platform == "darwin" else maxrss / 1024
-
-
-def time_ms(fn, runs):
-    """One warm-up call, then the wall time of each of `runs` calls, in milliseconds."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return times
 
 
 def main():

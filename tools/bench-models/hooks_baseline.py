@@ -22,11 +22,11 @@ The TypeScript HookedModel benchmarks compare themselves against these numbers.
 
 import json
 import sys
-import time
 
 import torch
 
 import gpt2_small
+from timing import time_ms
 
 SEED = 0
 
@@ -65,15 +65,6 @@ def run_with_cache(model, tokens, to_numpy):
     return logits, cache
 
 
-def time_ms(fn, runs):
-    """One warm-up call, then the wall time of each of `runs` calls, in milliseconds."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return times
 
 
 def main():
