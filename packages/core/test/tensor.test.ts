@@ -122,6 +122,15 @@ describe('16-bit floats', () => {
     expect(Array.from(float32ToBfloat16(values))).toEqual([0x3f80, 0x3eab, 0xc020, 0x3f80, 0x3f82, 0x7fc0]);
   });
 
+  it('converts float16 tensors by value, not by bits', () => {
+    const half = Tensor.from([1, -2, 0.5]).clone('float16');
+    expect(half.dtype).toBe('float16');
+    expect(Array.from(half.data)).toEqual([0x3c00, 0xc000, 0x3800]);
+    expect(half.clone('float32').toArray()).toEqual([1, -2, 0.5]);
+    expect(half.clone('int32').toArray()).toEqual([1, -2, 0]);
+    expect(Tensor.from([65504n, 1n], [2], 'int64').clone('float16').data).toEqual(new Uint16Array([0x7bff, 0x3c00]));
+  });
+
   it('decodes bfloat16 as the upper half of float32', () => {
     expect(Array.from(bfloat16ToFloat32(new Uint16Array([0x3f80, 0xc040, 0x0000])))).toEqual([1, -3, 0]);
   });

@@ -7,6 +7,7 @@ import ndarray from 'ndarray';
 import type { Data as NdData, NdArray } from 'ndarray';
 import { Tensor as OrtTensor } from 'onnxruntime-common';
 import { MechintError, check } from '../errors.js';
+import { float32ToHalf, halfToFloat32 } from './half.js';
 import { allocate, dtypeOfArray, isDType, storesDType, type DType, type DTypeStorage, type TypedArray } from './dtype.js';
 
 /** A nested JavaScript array of numbers, bigints or booleans. */
@@ -282,18 +283,23 @@ export class Tensor<D extends DType = DType> {
   }
 
   /**
-   * A tensor with its own copy of the data, optionally converted to another dtype.
+   * A tensor with its own copy of the data, optionally converted to another dtype. Conversions
+   * go by value: float16 bits are decoded on the way out and encoded (round to nearest even) on
+   * the way in.
    *
    * @example
    * ```ts
    * import { Tensor } from '@mechint/core';
    * Tensor.from([1.7, -2]).clone('int32').toArray(); // [1, -2]
+   * Tensor.from([0.5, 3]).clone('float16').clone('float32').toArray(); // [0.5, 3]
    * ```
    */
   clone<T extends DType = D>(dtype?: T): Tensor<T> {
     const target = (dtype ?? this.dtype) as T;
-    const values = target === (this.dtype as DType) ? (this.data.slice() as DTypeStorage[T]) : convert(this.data, target);
-    return new Tensor(target, values, this.shape);
+    if (target === (this.dtype as DType)) return new Tensor(target, this.data.slice() as DTypeStorage[T], this.shape);
+    const values = this.dtype === 'float16' ? halfToFloat32(this.data as Uint16Array) : this.data;
+    const converted = target === 'float16' ? float32ToHalf(Float32Array.from(values as ArrayLike<number>, Number)) : convert(values, target);
+    return new Tensor(target, converted as DTypeStorage[T], this.shape);
   }
 
   private offsetOf(index: number[]): number {
@@ -405,8 +411,6 @@ function convert<T extends DType>(values: ArrayLike<number | bigint | boolean>, 
       target[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
     } else if (dtype === 'bool') {
       target[i] = v ? 1 : 0;
-    } else if (dtype === 'float16') {
-      throw new MechintError('UNSUPPORTED_DTYPE', 'Convert to float16 with float32ToHalf() and pass the Uint16Array bits.');
     } else {
       target[i] = typeof v === 'number' ? v : Number(v);
     }
