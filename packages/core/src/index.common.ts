@@ -16,6 +16,7 @@ export * as onnx from './onnx/gen/onnx_pb.js';
 export * from './runtime/binding.js';
 export * from './runtime/backend.js';
 export * from './runtime/session.js';
+export * from './runtime/device-tensor.js';
 export * from './io/index.js';
 export * from './builder/index.js';
 export * from './hooks/index.js';

@@ -1,4 +1,5 @@
-import type { Backend } from '../src/index.node.js';
+import { Tensor, type Backend, type DeviceTensor } from '../src/index.node.js';
+import { accumulator } from './helpers/accumulator.js';
 import { closeness } from './helpers/compare.js';
 import { modelBytes, reference, referenceFeeds, type FixtureModel } from './helpers/fixtures.js';
 import { required, tryBackend } from './helpers/providers.js';
@@ -37,6 +38,19 @@ for (const ep of ['webgpu', 'cuda'] as const) {
   describe(`${ep} execution provider`, () => {
     it.each(['tiny_mlp', 'cnn', 'gpt2l'] as const)('agrees with the CPU provider on %s to 1e-4', async (model) => {
       expect(await agreement(backend, model)).toBeLessThanOrEqual(1);
+    });
+
+    it(ep === 'webgpu' ? 'keeps deviceOutputs in GPU buffers across runs and reads them back' : 'returns deviceOutputs on the host', async () => {
+      const session = await backend.session(accumulator(5), { deviceOutputs: ['next'] });
+      const step = Tensor.from([1, -2, 0.5, 4, 8]);
+      let state: Tensor | DeviceTensor = Tensor.zeros([5]);
+      for (let k = 0; k < 3; k++) {
+        const { device } = await session.runResident({ state, step });
+        expect(device['next']!.location).toBe(ep === 'webgpu' ? 'gpu-buffer' : 'cpu');
+        state = device['next']!;
+      }
+      expect((await state.toHost()).toArray()).toEqual([3, -6, 1.5, 12, 24]);
+      expect((await session.run({ state, step }))['next']!.toArray()).toEqual([4, -8, 2, 16, 32]);
     });
 
     it('matches torch on the CNN reference batch', async () => {

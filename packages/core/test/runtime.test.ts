@@ -1,5 +1,6 @@
-import { Backend, MechintError, Tensor, decodeModel } from '../src/index.node.js';
+import { Backend, DeviceTensor, MechintError, Tensor, decodeModel } from '../src/index.node.js';
 import { probeModel } from '../src/runtime/probe-model.js';
+import { accumulator } from './helpers/accumulator.js';
 import { modelBytes } from './helpers/fixtures.js';
 
 describe('Backend.create', () => {
@@ -93,5 +94,50 @@ describe('sessions', () => {
     const model = decodeModel(probeModel());
     model.graph.nodes[0]!.input = ['x'];
     await expect((await Backend.create()).session(model)).rejects.toMatchObject({ code: 'INVALID_MODEL' });
+  });
+});
+
+describe('device-resident outputs', () => {
+  const step = Tensor.from([1, 2, 3]);
+
+  it('leaves deviceOutputs on the device (host memory on the CPU provider) and takes them back as feeds', async () => {
+    const session = await (await Backend.create()).session(accumulator(3), { deviceOutputs: ['next'] });
+    let state: Tensor | DeviceTensor = Tensor.zeros([3]);
+    let total = 0;
+    for (let k = 0; k < 4; k++) {
+      const { host, device } = await session.runResident({ state, step });
+      expect(Object.keys(host)).toEqual(['total']);
+      expect(device['next']).toBeInstanceOf(DeviceTensor);
+      expect(device['next']!.location).toBe('cpu');
+      state = device['next']!;
+      total = host['total']!.item() as number;
+    }
+    expect((await state.toHost()).toArray()).toEqual([4, 8, 12]);
+    expect(total).toBe(24);
+  });
+
+  it('returns every output on the host from run()', async () => {
+    const session = await (await Backend.create()).session(accumulator(3), { deviceOutputs: ['next'] });
+    const out = await session.run({ state: Tensor.zeros([3]), step });
+    expect(out['next']).toBeInstanceOf(Tensor);
+    expect(out['next']!.toArray()).toEqual([1, 2, 3]);
+  });
+
+  it('caches sessions with and without device outputs separately under one key', async () => {
+    const backend = await Backend.create();
+    const plain = await backend.session(() => accumulator(3), { key: 'acc' });
+    const resident = await backend.session(() => accumulator(3), { key: 'acc', deviceOutputs: ['next'] });
+    expect(resident).not.toBe(plain);
+    expect(resident.deviceOutputs).toEqual(['next']);
+    expect(await backend.session(() => accumulator(3), { key: 'acc', deviceOutputs: ['next'] })).toBe(resident);
+  });
+
+  it('refuses a disposed device tensor and unknown device outputs', async () => {
+    const backend = await Backend.create();
+    const session = await backend.session(accumulator(3), { deviceOutputs: ['next'] });
+    const { device } = await session.runResident({ state: Tensor.zeros([3]), step });
+    device['next']!.dispose();
+    await expect(session.runResident({ state: device['next']!, step })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(backend.session(accumulator(3), { deviceOutputs: ['nope'] })).rejects.toMatchObject({ code: 'UNKNOWN_VALUE' });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `SAETrainer`: trains a {@link SparseAutoencoder} on onnxruntime, one graph run per step.
  */
-import { Backend, MechintError, Tensor, type ExecutionProvider } from '@mechint/core';
+import { Backend, DeviceTensor, MechintError, Tensor, type ExecutionProvider } from '@mechint/core';
 import { batchStream, type ActivationSource, type BatchStream } from './batches.js';
 import { readCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint.js';
 import { checkNormalizeActivations, type NormalizeActivations } from './config.js';
@@ -198,8 +198,10 @@ export class SAETrainer {
     const stream = batchStream(activations, cfg.dIn, batchSize, o.seed ?? 0, state?.rows ?? 0);
     const normScale = normalization !== 'expected_average_only_in' ? undefined : (state?.scalars['norm_scaling_factor'] ?? (await this.estimateNormScalingFactor(stream, backend)));
     const names = paramNames(cfg);
-    const params = await this.trainingParameters(backend, state);
-    const moments: Record<string, Tensor<'float32'>> = {};
+    // Parameters and Adam moments stay on the device between steps (GPU buffers on WebGPU); they
+    // come to the host only for resampling, checkpoints and the end of training.
+    const params: Resident = await this.trainingParameters(backend, state);
+    const moments: Resident = {};
     for (const n of names) {
       moments[`m_${n}`] = state?.tensors[`m_${n}`] ?? Tensor.zeros(paramShape(cfg, n));
       moments[`v_${n}`] = state?.tensors[`v_${n}`] ?? Tensor.zeros(paramShape(cfg, n));
@@ -211,10 +213,10 @@ export class SAETrainer {
     let step = state?.step ?? 0;
     let last = { loss: NaN, mse: NaN, l0: NaN };
     let lastCheckpoint: string | undefined;
-    const snapshot = (): TrainerState => ({
+    const snapshot = async (): Promise<TrainerState> => ({
       step,
       rows: stream.rows,
-      tensors: { ...moments, ...(params['log_threshold'] === undefined ? {} : { log_threshold: params['log_threshold'] }), steps_since_fired: Tensor.from(sinceFired.slice(), [cfg.dSae]) as Tensor<'float32'>, window_fired: Tensor.from(windowFired.slice(), [cfg.dSae]) as Tensor<'float32'> },
+      tensors: { ...(await toHost(moments)), ...(params['log_threshold'] === undefined ? {} : { log_threshold: (await toHost(params))['log_threshold']! }), steps_since_fired: Tensor.from(sinceFired.slice(), [cfg.dSae]) as Tensor<'float32'>, window_fired: Tensor.from(windowFired.slice(), [cfg.dSae]) as Tensor<'float32'> },
       scalars: { window_rows: windowRows, threshold: this.#threshold, ...(normScale === undefined ? {} : { norm_scaling_factor: normScale }) },
     });
 
@@ -231,10 +233,11 @@ export class SAETrainer {
       const auxK = cfg.architecture === 'topk' && auxCoefficient > 0 && deadCount > 0;
       const graph = () => buildTrainingGraph(cfg, { mode: 'step', auxK, normalizeDecoder: normalize, adam: { beta1, beta2 }, ...(o.bandwidth === undefined ? {} : { bandwidth: o.bandwidth }) }).model;
       const key = `sae-train:${cfg.architecture}:${cfg.dIn}:${cfg.dSae}:${cfg.k}:${cfg.applyBDecToInput}:${cfg.normalizeActivations}:${cfg.matryoshkaWidths.join(',')}:${auxK}:${normalize}:${beta1}:${beta2}:${o.bandwidth ?? 0.001}`;
-      const session = await backend.session(graph, { key });
+      const deviceOutputs = names.flatMap((n) => [`${n}__new`, `m_${n}__new`, `v_${n}__new`]);
+      const session = await backend.session(graph, { key, deviceOutputs });
       const t = step + 1;
       const lrNow = this.learningRate(step, options.steps, lr);
-      const feeds: Record<string, Tensor> = { x, ...params, ...moments, step_size: scalar(lrNow / (1 - beta1 ** t)), sqrt_bc2: scalar(Math.sqrt(1 - beta2 ** t)) };
+      const feeds: Record<string, Tensor | DeviceTensor> = { x, ...params, ...moments, step_size: scalar(lrNow / (1 - beta1 ** t)), sqrt_bc2: scalar(Math.sqrt(1 - beta2 ** t)) };
       if (normScale !== undefined) feeds['norm_scale'] = scalar(normScale);
       if (cfg.architecture === 'standard') feeds['l1_coefficient'] = scalar((o.l1Coefficient ?? 1) * Math.min(1, o.l1WarmUpSteps ? t / o.l1WarmUpSteps : 1));
       if (cfg.architecture === 'jumprelu') feeds['l0_coefficient'] = scalar(o.l0Coefficient ?? 1);
@@ -244,11 +247,13 @@ export class SAETrainer {
         feeds['k_aux'] = Tensor.from([BigInt(Math.min(kAux, deadCount))], [1], 'int64');
         feeds['aux_scale'] = scalar(Math.min(deadCount / kAux, 1) * auxCoefficient);
       }
-      const out = await session.run(feeds);
+      const { host: out, device } = await session.runResident(feeds);
       for (const n of names) {
-        params[n] = out[`${n}__new`] as Tensor<'float32'>;
-        moments[`m_${n}`] = out[`m_${n}__new`] as Tensor<'float32'>;
-        moments[`v_${n}`] = out[`v_${n}__new`] as Tensor<'float32'>;
+        for (const [record, name, output] of [[params, n, `${n}__new`], [moments, `m_${n}`, `m_${n}__new`], [moments, `v_${n}`, `v_${n}__new`]] as const) {
+          const previous = record[name];
+          if (previous instanceof DeviceTensor) previous.dispose();
+          record[name] = device[output]!;
+        }
       }
       const fired = out['fired']!.data as Float32Array;
       let active = 0;
@@ -269,7 +274,7 @@ export class SAETrainer {
       if (every > 0 && step % every === 0) {
         const dead = [...sinceFired.keys()].filter((j) => sinceFired[j]! >= every);
         const seen = normScale === undefined ? x : (Tensor.from(Float32Array.from(x.data, (v) => v * normScale), [...x.shape]) as Tensor<'float32'>);
-        resampled = resampleDead({ params, moments }, dead, seen, out['row_sse']!.data as Float32Array, (o.seed ?? 0) * 7919 + step);
+        resampled = resampleDead({ params: await bringHome(params), moments: await bringHome(moments) }, dead, seen, out['row_sse']!.data as Float32Array, (o.seed ?? 0) * 7919 + step);
         for (const j of dead) sinceFired[j] = 0;
       }
       last = { loss: out['loss']!.data[0] as number, mse: out['mse']!.data[0] as number, l0: active / batchSize };
@@ -281,7 +286,7 @@ export class SAETrainer {
       options.onProgress?.({ step, steps: options.steps, loss: last.loss, mse: last.mse, extra: out['extra']!.data[0] as number, l0: last.l0, deadFeatures: sinceFired.reduce((c, s) => c + (s > window ? 1 : 0), 0), lr: lrNow, resampled });
       if (options.checkpoint !== undefined && (step % options.checkpoint.every === 0 || step === options.steps)) {
         await this.publish(params, backend, windowFired, windowRows);
-        lastCheckpoint = await writeCheckpoint(options.checkpoint.dir, this.sae, snapshot(), options.checkpoint.keep ?? 2);
+        lastCheckpoint = await writeCheckpoint(options.checkpoint.dir, this.sae, await snapshot(), options.checkpoint.keep ?? 2);
       }
     }
     await this.publish(params, backend, windowFired, windowRows);
@@ -336,14 +341,34 @@ export class SAETrainer {
   }
 
   /** Writes the training parameters back into the SAE in SAELens's layout. */
-  private async publish(params: Record<string, Tensor<'float32'>>, backend: Backend, windowFired: Float32Array, windowRows: number): Promise<void> {
+  private async publish(resident: Resident, backend: Backend, windowFired: Float32Array, windowRows: number): Promise<void> {
     const { cfg } = this.sae;
+    const params = await toHost(resident);
     let threshold: Tensor<'float32'> | undefined;
     if (cfg.architecture === 'jumprelu') threshold = Tensor.from(Float32Array.from(params['log_threshold']!.data, Math.exp), [cfg.dSae]) as Tensor<'float32'>;
     else if (cfg.architecture === 'batchtopk' || cfg.architecture === 'matryoshka') threshold = Tensor.from(new Float32Array(cfg.dSae).fill(this.#threshold), [cfg.dSae]) as Tensor<'float32'>;
     this.sae.setParameters({ W_enc: await transposed(params['W_encT']!, backend), b_enc: params['b_enc']!, W_dec: params['W_dec']!, b_dec: params['b_dec']!, ...(threshold === undefined ? {} : { threshold }) });
     if (windowRows > 0) this.sae.logSparsity = logDensity(windowFired, windowRows);
   }
+}
+
+/** Training tensors by name: on the host, or left on the device by the last step. */
+type Resident = Record<string, Tensor<'float32'> | DeviceTensor>;
+
+/** Host copies of `tensors` (device tensors are downloaded and stay valid). */
+async function toHost(tensors: Resident): Promise<Record<string, Tensor<'float32'>>> {
+  const entries = await Promise.all(Object.entries(tensors).map(async ([name, t]) => [name, t instanceof DeviceTensor ? ((await t.toHost()) as Tensor<'float32'>) : t] as const));
+  return Object.fromEntries(entries);
+}
+
+/** Moves every device tensor of `tensors` to the host in place (freeing the device copy) for host-side edits. */
+async function bringHome(tensors: Resident): Promise<Record<string, Tensor<'float32'>>> {
+  const host = await toHost(tensors);
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t instanceof DeviceTensor) t.dispose();
+    tensors[name] = host[name]!;
+  }
+  return host;
 }
 
 /** Whether the signal has fired (a function, so TypeScript re-reads it in loops). */

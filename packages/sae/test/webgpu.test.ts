@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Backend, MechintError, Tensor, seededNormal } from '@mechint/core';
 import { SAETrainer, SparseAutoencoder, buildTrainingGraph, resolveConfig, type Architecture } from '../src/index.js';
 
@@ -49,6 +52,21 @@ if (typeof webgpu === 'string') {
       await new SAETrainer(sae, { backend: webgpu, batchSize: 32, lr: 1e-2 }).train(randn(6, [64, 8]), { steps: 6, onProgress: (p) => losses.push(p.loss) });
       expect(losses).toHaveLength(6);
       expect(losses[5]).toBeLessThan(losses[0]!);
+    });
+
+    it('trains with parameters and Adam moments resident on the device, checkpoints, and ends where the CPU trainer ends', async () => {
+      const data = randn(7, [96, 8]);
+      const train = async (backend: Backend) => {
+        const sae = new SparseAutoencoder({ dIn: 8, dSae: 16, architecture: 'topk', k: 2 });
+        const dir = mkdtempSync(join(tmpdir(), 'sae-webgpu-'));
+        await new SAETrainer(sae, { backend, batchSize: 32, lr: 1e-2, seed: 3 }).train(data, { steps: 6, checkpoint: { every: 3, dir } });
+        return sae.parameters();
+      };
+      const [gpu, cpu] = [await train(webgpu), await train(await Backend.create({ ep: 'cpu' }))];
+      for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
+        const [a, b] = [gpu[name].data, cpu[name].data];
+        for (let i = 0; i < b.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-4);
+      }
     });
   });
 }

@@ -2,11 +2,15 @@
  * `Backend`: picks an execution provider, creates and caches onnxruntime sessions per model
  * variant, and runs them on host {@link Tensor}s.
  */
-import type { InferenceSession } from 'onnxruntime-common';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import { GraphBuilder } from '../builder/graph-builder.js';
 import { MechintError } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
 import { encodeModel } from '../onnx/codec.js';
 import type { ModelIR } from '../onnx/model.js';
 import { loadOrt, ortBinding, type ExecutionProvider, type OrtModule } from './binding.js';
+import { DeviceTensor } from './device-tensor.js';
 import { probeModel } from './probe-model.js';
 import { Session } from './session.js';
 
@@ -40,6 +44,13 @@ export interface BackendOptions {
 export interface SessionRequest {
   /** A cache key naming this variant. Without one, the cache is keyed by the model object. */
   key?: string;
+  /**
+   * Outputs that `Session.runResident` leaves on the device, to be fed back without a round trip
+   * through host memory (e.g. a training loop's parameters). On WebGPU they stay in GPU buffers;
+   * on the CPU provider host memory is the device; onnxruntime-node's CUDA provider returns
+   * outputs on the host.
+   */
+  deviceOutputs?: readonly string[];
 }
 
 const probes = new Map<ExecutionProvider, Promise<string | undefined>>();
@@ -100,6 +111,10 @@ export class Backend {
    * required).
    */
   session(model: ModelIR | Uint8Array | (() => ModelIR | Uint8Array), request: SessionRequest = {}): Promise<Session> {
+    const deviceOutputs = request.deviceOutputs ?? [];
+    if (deviceOutputs.length > 0 && request.key !== undefined && !request.key.includes('#device:')) {
+      return this.session(model, { ...request, key: `${request.key}#device:${deviceOutputs.join(',')}` });
+    }
     if (typeof model === 'function') {
       if (request.key === undefined) throw new MechintError('INVALID_ARGUMENT', 'A session built on demand needs a key; pass { key }.');
       const cached = this.#byKey.get(request.key);
@@ -114,7 +129,7 @@ export class Backend {
       if (request.key !== undefined) this.touch(request.key, cached);
       return cached;
     }
-    const created = this.createSession(model);
+    const created = this.createSession(model, deviceOutputs);
     created.catch(() => {
       if (request.key === undefined) {
         this.#byObject.delete(model);
@@ -151,21 +166,51 @@ export class Backend {
     }
   }
 
-  private async createSession(model: ModelIR | Uint8Array): Promise<Session> {
+  private async createSession(model: ModelIR | Uint8Array, deviceOutputs: readonly string[]): Promise<Session> {
     const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+    const onGpu = this.ep === 'webgpu' && deviceOutputs.length > 0;
     const options: InferenceSession.SessionOptions = {
       executionProviders: [this.ep],
       graphOptimizationLevel: this.#options.graphOptimizationLevel ?? 'all',
       logSeverityLevel: this.#options.logSeverityLevel ?? 3,
       ...(this.#options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: this.#options.intraOpNumThreads }),
+      ...(onGpu ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) } : {}),
     };
+    let session: InferenceSession;
     try {
-      const session = await this.#ort.InferenceSession.create(bytes, options);
-      return new Session(session, this.#ort, this.ep);
+      session = await this.#ort.InferenceSession.create(bytes, options);
     } catch (cause) {
       throw sessionError(cause as Error, this.ep, model instanceof Uint8Array ? undefined : model);
     }
+    const unknown = deviceOutputs.filter((name) => !session.outputNames.includes(name));
+    if (unknown.length > 0) {
+      await session.release();
+      throw new MechintError('UNKNOWN_VALUE', `deviceOutputs names ${unknown.join(', ')}, which the model does not output; outputs: ${session.outputNames.join(', ')}.`);
+    }
+    return new Session(session, this.#ort, this.ep, deviceOutputs, (value) => this.download(value));
   }
+
+  /**
+   * A host copy of an output. GPU buffers are read by running them through an Identity model on
+   * this backend with host outputs: onnxruntime-node's own downloader aborts the process.
+   */
+  private async download(value: OrtTensor): Promise<Tensor> {
+    if (value.location === 'cpu' || value.location === 'cpu-pinned') return Tensor.fromOrt(value);
+    if (value.location !== 'gpu-buffer') return Tensor.fromOrt(new this.#ort.Tensor(value.type as 'float32', (await value.getData()) as Float32Array, value.dims));
+    const dtype = value.type as DType;
+    const rank = value.dims.length;
+    const session = await this.session(() => identityModel(dtype, rank), { key: `@mechint/core:download/${dtype}/${rank}` });
+    const { y } = await session.run({ x: new DeviceTensor(value, (v) => this.download(v)) });
+    return y!;
+  }
+}
+
+/** `y = Identity(x)` for one dtype and rank, with symbolic dimensions. */
+function identityModel(dtype: DType, rank: number): ModelIR {
+  const g = new GraphBuilder({ name: 'download' });
+  const x = g.input('x', dtype, Array.from({ length: rank }, (_, i) => `d${i}`));
+  g.output(g.identity(x), 'y');
+  return g.build();
 }
 
 /**

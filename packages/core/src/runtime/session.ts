@@ -1,11 +1,24 @@
 /**
- * `Session`: one loaded model variant on one execution provider, run on host tensors.
+ * `Session`: one loaded model variant on one execution provider, run on host tensors (and on
+ * device tensors that earlier runs left on the device).
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { MechintError } from '../errors.js';
 import { isDType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ExecutionProvider, OrtModule } from './binding.js';
+import { DeviceTensor } from './device-tensor.js';
+
+/** What a session is fed: host tensors, or device tensors from an earlier {@link Session.runResident}. */
+export type SessionFeeds = Readonly<Record<string, Tensor | DeviceTensor>>;
+
+/** The result of {@link Session.runResident}. */
+export interface ResidentResult {
+  /** The outputs the session was not asked to keep on the device, as host tensors. */
+  readonly host: Record<string, Tensor>;
+  /** The session's `deviceOutputs`, left on the device. */
+  readonly device: Record<string, DeviceTensor>;
+}
 
 /** Options of {@link Session.run}. */
 export interface RunOptions {
@@ -29,13 +42,19 @@ export interface RunOptions {
 export class Session {
   /** The execution provider this session runs on. */
   readonly ep: ExecutionProvider;
+  /** Outputs that {@link runResident} leaves on the device (see `SessionRequest.deviceOutputs`). */
+  readonly deviceOutputs: readonly string[];
   readonly #session: InferenceSession;
   readonly #ort: OrtModule;
+  readonly #download: (value: OrtTensor) => Promise<Tensor>;
 
-  constructor(session: InferenceSession, ort: OrtModule, ep: ExecutionProvider) {
+  /** @internal Made by `Backend.session`. */
+  constructor(session: InferenceSession, ort: OrtModule, ep: ExecutionProvider, deviceOutputs: readonly string[] = [], download?: (value: OrtTensor) => Promise<Tensor>) {
     this.#session = session;
     this.#ort = ort;
     this.ep = ep;
+    this.deviceOutputs = deviceOutputs;
+    this.#download = download ?? (async (value) => Tensor.fromOrt(value));
   }
 
   /** Names of the inputs to feed. */
@@ -49,11 +68,51 @@ export class Session {
   }
 
   /**
-   * Runs the model. Throws `INVALID_ARGUMENT` for missing or unknown feeds, `DTYPE_MISMATCH` and
-   * `SHAPE_MISMATCH` for feeds that contradict the declared inputs, `RUNTIME_ERROR` when
-   * onnxruntime fails.
+   * Runs the model and returns every fetched output on the host. Throws `INVALID_ARGUMENT` for
+   * missing or unknown feeds, `DTYPE_MISMATCH` and `SHAPE_MISMATCH` for feeds that contradict the
+   * declared inputs, `RUNTIME_ERROR` when onnxruntime fails.
    */
-  async run(feeds: Readonly<Record<string, Tensor>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+  async run(feeds: SessionFeeds, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    const results = await this.execute(feeds, options);
+    const out: Record<string, Tensor> = {};
+    for (const [name, value] of Object.entries(results)) out[name] = await this.#download(value);
+    return out;
+  }
+
+  /**
+   * Runs the model, leaving the session's `deviceOutputs` on the device as {@link DeviceTensor}s
+   * (feed them to the next run: parameters and optimizer state of a training loop never leave
+   * the GPU) and returning the other outputs on the host. Checks and errors as {@link run}.
+   *
+   * @example
+   * ```ts
+   * import { Backend, GraphBuilder, Tensor } from '@mechint/core';
+   * const g = new GraphBuilder({ name: 'double' });
+   * const x = g.input('x', 'float32', [2]);
+   * g.output(g.add(x, x), 'y');
+   * g.output(g.reduceSum(x, { keepdims: false }), 'sum');
+   * const session = await (await Backend.create()).session(g.build(), { deviceOutputs: ['y'] });
+   * const { host, device } = await session.runResident({ x: Tensor.from([1, 2]) });
+   * console.log(host['sum']!.item(), (await device['y']!.toHost()).toArray()); // 3 [2, 4]
+   * ```
+   */
+  async runResident(feeds: SessionFeeds, options: RunOptions = {}): Promise<ResidentResult> {
+    const results = await this.execute(feeds, options);
+    const host: Record<string, Tensor> = {};
+    const device: Record<string, DeviceTensor> = {};
+    for (const [name, value] of Object.entries(results)) {
+      if (this.deviceOutputs.includes(name)) device[name] = new DeviceTensor(value, this.#download);
+      else host[name] = await this.#download(value);
+    }
+    return { host, device };
+  }
+
+  /** Frees the onnxruntime session. */
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+
+  private async execute(feeds: SessionFeeds, options: RunOptions): Promise<Record<string, OrtTensor>> {
     this.checkFeeds(feeds);
     const fetches = options.outputs ?? this.outputNames;
     for (const name of fetches) {
@@ -62,28 +121,18 @@ export class Session {
       }
     }
     const ortFeeds: Record<string, OrtTensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, tensor.data as Float32Array, [...tensor.shape]);
-    let results: InferenceSession.ReturnType;
+    for (const [name, tensor] of Object.entries(feeds)) {
+      ortFeeds[name] = tensor instanceof DeviceTensor ? tensor.ortValue : new this.#ort.Tensor(tensor.dtype, tensor.data as Float32Array, [...tensor.shape]);
+    }
     try {
-      results = await this.#session.run(ortFeeds, [...fetches]);
+      const results = await this.#session.run(ortFeeds, [...fetches]);
+      return Object.fromEntries(fetches.map((name) => [name, results[name] as OrtTensor]));
     } catch (cause) {
       throw new MechintError('RUNTIME_ERROR', `onnxruntime (${this.ep}) failed: ${(cause as Error).message}`, { cause });
     }
-    const out: Record<string, Tensor> = {};
-    for (const name of fetches) {
-      const value = results[name] as OrtTensor;
-      const host = value.location === 'cpu' || value.location === 'cpu-pinned' ? value : new this.#ort.Tensor(value.type as 'float32', (await value.getData(true)) as Float32Array, value.dims);
-      out[name] = Tensor.fromOrt(host);
-    }
-    return out;
   }
 
-  /** Frees the onnxruntime session. */
-  async release(): Promise<void> {
-    await this.#session.release();
-  }
-
-  private checkFeeds(feeds: Readonly<Record<string, Tensor>>): void {
+  private checkFeeds(feeds: SessionFeeds): void {
     const missing = this.inputNames.filter((n) => !(n in feeds));
     const unknown = Object.keys(feeds).filter((n) => !this.inputNames.includes(n));
     if (missing.length > 0 || unknown.length > 0) {
