@@ -6,8 +6,8 @@ import type { BackendOption } from './backend.js';
 import { constantColumns, toPair, type Activations, type Samples } from './input.js';
 import { centredProducts, type CentredProducts } from './kernels/products.js';
 import { matmul, type Dense } from './kernels/matmul.js';
-import { cholesky, invertLower } from './linalg/cholesky.js';
-import { symmetricEigen } from './linalg/eigh.js';
+import { choleskyInverse } from './linalg/cholesky-inverse.js';
+import { symmetricEigenBlocked } from './linalg/eigh-blocked.js';
 import { orthonormalComplete } from './linalg/orthonormal.js';
 
 /** Options of {@link cca}. */
@@ -36,7 +36,10 @@ export interface CcaResult {
 /**
  * Canonical correlation analysis: the directions `a`, `b` that maximise `corr(X̄a, Ȳb)`, and
  * their correlations. The cross-products run as a graph kernel; the whitening (Cholesky) and the
- * final eigenproblem run on the host in float64. Invariant to invertible linear maps of X and Y.
+ * final eigenproblem run in float64, their level-2 parts on the host and their matrix products as
+ * float64 graph kernels (blocked Cholesky inverse; blocked Householder tridiagonalisation and
+ * divide-and-conquer eigensolver for 128 features or more). Invariant to invertible linear maps of
+ * X and Y.
  *
  * Throws `SHAPE_MISMATCH` for different sample counts, `INVALID_ARGUMENT` for NaN, for fewer
  * samples than features, constant columns or collinear columns (each unless `regularization` > 0).
@@ -61,14 +64,18 @@ export async function cca(x: Activations, y: Activations, options: CcaOptions = 
 
 /** CCA from centred cross-products (`n` samples, `p` and `q` features). @internal */
 export async function canonical(products: CentredProducts, n: number, p: number, q: number, regularization: number, options: BackendOption): Promise<CcaResult> {
-  const lx = whitener(products.sxx, p, n, regularization, 'X');
-  const ly = whitener(products.syy, q, n, regularization, 'Y');
+  // Concurrent, so that one side's host work overlaps the other's products on the backend; X's
+  // error, if any, is the one reported.
+  const [sx, sy] = await Promise.allSettled([whitener(products.sxx, p, n, regularization, 'X', options), whitener(products.syy, q, n, regularization, 'Y', options)]);
+  if (sx.status === 'rejected') throw sx.reason;
+  if (sy.status === 'rejected') throw sy.reason;
+  const [lx, ly] = [sx.value, sy.value];
   const cxy: Dense = { data: products.sxy.map((v) => v / (n - 1)), rows: p, cols: q };
   const m = await matmul(await matmul(lx, cxy, options), ly, options, false, true);
   const flip = p > q;
   const [small, large] = flip ? [q, p] : [p, q];
   const gram = flip ? await matmul(m, m, options, true, false) : await matmul(m, m, options, false, true);
-  const { values, vectors } = symmetricEigen(gram.data, small);
+  const { values, vectors } = await symmetricEigenBlocked(gram.data, small, options);
   const correlations = new Float64Array(small);
   const uT = new Float64Array(small * small);
   for (let i = 0; i < small; i++) {
@@ -131,10 +138,10 @@ export function checkSolvable(a: Samples, b: Samples, regularization: number): v
 }
 
 /** `L⁻¹` for the Cholesky factor `L` of `S/(n − 1) + λI`. */
-function whitener(s: Float64Array, p: number, n: number, regularization: number, name: string): Dense {
+async function whitener(s: Float64Array, p: number, n: number, regularization: number, name: string, options: BackendOption): Promise<Dense> {
   const c = s.map((v) => v / (n - 1));
   for (let i = 0; i < p; i++) c[i * p + i] = c[i * p + i]! + regularization;
-  const result = cholesky(c, p);
+  const result = await choleskyInverse(c, p, options);
   if ('failedAt' in result) {
     throw new MechintError(
       'INVALID_ARGUMENT',
@@ -142,5 +149,5 @@ function whitener(s: Float64Array, p: number, n: number, regularization: number,
       { details: { name, column: result.failedAt } },
     );
   }
-  return { data: invertLower(result.factor, p), rows: p, cols: p };
+  return { data: result.inverse, rows: p, cols: p };
 }

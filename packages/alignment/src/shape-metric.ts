@@ -7,7 +7,7 @@ import type { BackendOption } from './backend.js';
 import { toPair, type Activations } from './input.js';
 import { centredProducts } from './kernels/products.js';
 import { matmul, type Dense } from './kernels/matmul.js';
-import { symmetricEigen } from './linalg/eigh.js';
+import { symmetricEigenBlocked } from './linalg/eigh-blocked.js';
 import { jacobiSvd } from './linalg/svd.js';
 
 /** Options of {@link shapeDistance}. */
@@ -40,8 +40,8 @@ export async function shapeDistance(x: Activations, y: Activations, options: Sha
   if (!(alpha >= 0 && alpha <= 1)) throw new MechintError('INVALID_ARGUMENT', `alpha must lie in [0, 1] (1: Procrustes, 0: CCA); got ${alpha}.`);
   const [a, b] = toPair(x, y);
   const products = await centredProducts(a, b, options);
-  const zx = whitening(products.sxx, a.p, a.n, alpha, 'X');
-  const zy = whitening(products.syy, b.p, b.n, alpha, 'Y');
+  const zx = await whitening(products.sxx, a.p, a.n, alpha, 'X', options);
+  const zy = await whitening(products.syy, b.p, b.n, alpha, 'Y', options);
   const sxx: Dense = { data: products.sxx, rows: a.p, cols: a.p };
   const syy: Dense = { data: products.syy, rows: b.p, cols: b.p };
   const cross = await matmul(await matmul(zx, { data: products.sxy, rows: a.p, cols: b.p }, options, true), zy, options);
@@ -56,13 +56,13 @@ export async function shapeDistance(x: Activations, y: Activations, options: Sha
 }
 
 /** `αI + (1−α) C^{−1/2}` for `C = S / n`. */
-function whitening(s: Float64Array, p: number, n: number, alpha: number, name: string): Dense {
+async function whitening(s: Float64Array, p: number, n: number, alpha: number, name: string, options: BackendOption): Promise<Dense> {
   const z = new Float64Array(p * p);
   if (alpha === 1) {
     for (let i = 0; i < p; i++) z[i * p + i] = 1;
     return { data: z, rows: p, cols: p };
   }
-  const { values, vectors } = symmetricEigen(s, p);
+  const { values, vectors } = await symmetricEigenBlocked(s, p, options);
   const largest = values[p - 1]!;
   for (let k = 0; k < p; k++) {
     const lambda = values[k]! / n;

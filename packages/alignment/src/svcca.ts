@@ -6,7 +6,7 @@ import type { BackendOption } from './backend.js';
 import { toPair, type Activations } from './input.js';
 import { centredProducts } from './kernels/products.js';
 import { matmul, type Dense } from './kernels/matmul.js';
-import { symmetricEigen } from './linalg/eigh.js';
+import { symmetricEigenBlocked } from './linalg/eigh-blocked.js';
 
 /** Options of {@link svcca}. */
 export interface SvccaOptions extends BackendOption {
@@ -63,8 +63,8 @@ export async function svccaDetails(x: Activations, y: Activations, options: Svcc
   if (!(keep > 0 && keep <= 1)) throw new MechintError('INVALID_ARGUMENT', `keep is the fraction of variance to keep, in (0, 1]; got ${keep}. Raghu et al. use 0.99.`);
   const [a, b] = toPair(x, y);
   const products = await centredProducts(a, b, options);
-  const dx = leadingDirections(products.sxx, a.p, keep, 'X');
-  const dy = leadingDirections(products.syy, b.p, keep, 'Y');
+  const dx = await leadingDirections(products.sxx, a.p, keep, 'X', options);
+  const dy = await leadingDirections(products.syy, b.p, keep, 'Y', options);
   // The kept coordinates X̄V have diagonal covariance Λ, so whitening is a division by √λ.
   const cross = await matmul(await matmul(dx.directions, { data: products.sxy, rows: a.p, cols: b.p }, options), dy.directions, options, false, true);
   for (let i = 0; i < dx.count; i++) {
@@ -72,7 +72,7 @@ export async function svccaDetails(x: Activations, y: Activations, options: Svcc
   }
   const small = Math.min(dx.count, dy.count);
   const gram = dx.count <= dy.count ? await matmul(cross, cross, options, false, true) : await matmul(cross, cross, options, true, false);
-  const { values } = symmetricEigen(gram.data, small);
+  const { values } = await symmetricEigenBlocked(gram.data, small, options);
   const correlations = new Float64Array(small);
   for (let i = 0; i < small; i++) correlations[i] = Math.min(1, Math.sqrt(Math.max(0, values[small - 1 - i]!)));
   const mean = correlations.reduce((s, r) => s + r, 0) / small;
@@ -86,8 +86,8 @@ interface Directions {
   readonly count: number;
 }
 
-function leadingDirections(s: Float64Array, p: number, keep: number, name: string): Directions {
-  const { values, vectors } = symmetricEigen(s, p);
+async function leadingDirections(s: Float64Array, p: number, keep: number, name: string, options: BackendOption): Promise<Directions> {
+  const { values, vectors } = await symmetricEigenBlocked(s, p, options);
   const largest = Math.max(0, values[p - 1] ?? 0);
   if (largest === 0) throw new MechintError('INVALID_ARGUMENT', `${name} is constant (every column has zero variance); SVCCA needs varying activations.`, { details: { name } });
   const floor = largest * p * 2 ** -52 * 10;

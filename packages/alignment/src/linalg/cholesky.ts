@@ -5,19 +5,20 @@ import { dot } from './dot.js';
 
 /**
  * The lower-triangular `L` with `A = L Lᵀ` for the symmetric `n × n` matrix `a` (row-major), or
- * the index of the first pivot that is not positive when `A` is not positive definite.
+ * the index of the first pivot that is not above its floor (`floor[j]`, default 0) when `A` is
+ * not (numerically) positive definite.
  *
  * @example
  * ```ts
  * cholesky(new Float64Array([4, 2, 2, 3]), 2); // { factor: [2, 0, 1, √2] }
  * ```
  */
-export function cholesky(a: Float64Array, n: number): { factor: Float64Array } | { failedAt: number } {
+export function cholesky(a: Float64Array, n: number, floor?: Float64Array): { factor: Float64Array } | { failedAt: number } {
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     const rowJ = j * n;
     const d = a[rowJ + j]! - dot(l, rowJ, rowJ, j);
-    if (!(d > 0)) return { failedAt: j };
+    if (!(d > (floor?.[j] ?? 0))) return { failedAt: j };
     const ljj = Math.sqrt(d);
     l[rowJ + j] = ljj;
     for (let i = j + 1; i < n; i++) l[i * n + j] = (a[i * n + j]! - dot(l, i * n, rowJ, j)) / ljj;

@@ -3,6 +3,7 @@
  * implicit QL algorithm (EISPACK's `tred2` / `tql2`, as in JAMA), in float64.
  */
 import { dot } from './dot.js';
+import { implicitQl } from './ql.js';
 
 /** Eigenvalues (ascending) and eigenvectors of a symmetric matrix. */
 export interface SymmetricEigen {
@@ -108,69 +109,10 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
   e[0] = 0;
 }
 
-/**
- * Implicit QL iteration on the tridiagonal `(d, e)`, accumulating the rotations into the
- * column-major `vc`. Each QL sweep's rotations are recorded, then applied to a row-major copy of
- * the eigenvectors (see {@link rotate}). Leaves eigenvalues in `d` and sorts both ascending.
- */
+/** Implicit QL on the tridiagonal `(d, e)`, accumulating into the column-major `vc`; sorts ascending. */
 function diagonalize(vc: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
   const v = transpose(vc, n);
-  const cosines = new Float64Array(n);
-  const sines = new Float64Array(n);
-  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
-  e[n - 1] = 0;
-  let f = 0;
-  let tst1 = 0;
-  const eps = 2 ** -52;
-  for (let l = 0; l < n; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
-    let m = l;
-    while (m < n - 1 && Math.abs(e[m]!) > eps * tst1) m++;
-    if (m > l) {
-      let iterations = 0;
-      do {
-        if (++iterations > 60) throw new Error('symmetricEigen: the QL iteration did not converge');
-        let g = d[l]!;
-        let p = (d[l + 1]! - g) / (2 * e[l]!);
-        let r = hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l]! / (p + r);
-        d[l + 1] = e[l]! * (p + r);
-        const dl1 = d[l + 1]!;
-        let h = g - d[l]!;
-        for (let i = l + 2; i < n; i++) d[i] = d[i]! - h;
-        f += h;
-        p = d[m]!;
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1]!;
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i]!;
-          h = c * p;
-          r = hypot(p, e[i]!);
-          e[i + 1] = s * r;
-          s = e[i]! / r;
-          c = p / r;
-          p = c * d[i]! - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]!);
-          cosines[i] = c;
-          sines[i] = s;
-        }
-        rotate(v, n, l, m, cosines, sines);
-        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-      } while (Math.abs(e[l]!) > eps * tst1);
-    }
-    d[l] = d[l]! + f;
-    e[l] = 0;
-  }
+  implicitQl(v, d, e, n);
   vc.set(transpose(v, n));
   sortAscending(vc, d, n);
 }
@@ -180,58 +122,6 @@ function transpose(a: Float64Array, n: number): Float64Array {
   const t = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j]!;
   return t;
-}
-
-/**
- * Applies one QL sweep's plane rotations (`i = m − 1` down to `l`, rotation `i` mixing columns
- * `i` and `i + 1`) to every row of the row-major `n × n` matrix `v`. Walking each row through the
- * whole sweep keeps the running column in a register (one load and one store per rotation), and
- * four rows at a time hide the latency of that dependency chain.
- */
-function rotate(v: Float64Array, n: number, l: number, m: number, cosines: Float64Array, sines: Float64Array): void {
-  let r = 0;
-  for (; r + 3 < n; r += 4) {
-    const a = r * n;
-    const b = a + n;
-    const c = b + n;
-    const d = c + n;
-    let x = v[a + m]!;
-    let y = v[b + m]!;
-    let z = v[c + m]!;
-    let w = v[d + m]!;
-    for (let i = m - 1; i >= l; i--) {
-      const cos = cosines[i]!;
-      const sin = sines[i]!;
-      const xa = v[a + i]!;
-      const xb = v[b + i]!;
-      const xc = v[c + i]!;
-      const xd = v[d + i]!;
-      v[a + i + 1] = sin * xa + cos * x;
-      v[b + i + 1] = sin * xb + cos * y;
-      v[c + i + 1] = sin * xc + cos * z;
-      v[d + i + 1] = sin * xd + cos * w;
-      x = cos * xa - sin * x;
-      y = cos * xb - sin * y;
-      z = cos * xc - sin * z;
-      w = cos * xd - sin * w;
-    }
-    v[a + l] = x;
-    v[b + l] = y;
-    v[c + l] = z;
-    v[d + l] = w;
-  }
-  for (; r < n; r++) {
-    const a = r * n;
-    let x = v[a + m]!;
-    for (let i = m - 1; i >= l; i--) {
-      const cos = cosines[i]!;
-      const sin = sines[i]!;
-      const xa = v[a + i]!;
-      v[a + i + 1] = sin * xa + cos * x;
-      x = cos * xa - sin * x;
-    }
-    v[a + l] = x;
-  }
 }
 
 function sortAscending(v: Float64Array, d: Float64Array, n: number): void {
@@ -252,18 +142,6 @@ function sortAscending(v: Float64Array, d: Float64Array, n: number): void {
       v.set(column, k * n);
     }
   }
-}
-
-function hypot(a: number, b: number): number {
-  const x = Math.abs(a);
-  const y = Math.abs(b);
-  if (x > y) {
-    const t = y / x;
-    return x * Math.sqrt(1 + t * t);
-  }
-  if (y === 0) return 0;
-  const t = x / y;
-  return y * Math.sqrt(1 + t * t);
 }
 
 /**
