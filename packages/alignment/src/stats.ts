@@ -1,9 +1,9 @@
 /**
  * Permutation tests and bootstrap confidence intervals for any similarity, reproducible from a seed.
  */
-import { MechintError, Tensor, seededRandom } from '@mechint/core';
+import { MechintError, Tensor, randomPermutation, seededRandom } from '@mechint/core';
 import { toPair, type Activations } from './input.js';
-import { permutation, resample } from './random.js';
+import { resample } from './random.js';
 import { rsa, vectorOf, type RdmLike, type RsaOptions } from './rsa.js';
 
 /** A similarity between two activation matrices over the same samples, e.g. `(x, y) => cka(x, y)`. */
@@ -83,7 +83,7 @@ export async function permutationTest(x: Activations, y: Activations, similarity
   const nullDistribution = new Float64Array(total);
   for (let i = 0; i < total; i++) {
     options.signal?.throwIfAborted();
-    nullDistribution[i] = await similarity(a.tensor, takeRows(b.tensor, permutation(b.n, random)));
+    nullDistribution[i] = await similarity(a.tensor, takeRows(b.tensor, randomPermutation(b.n, random)));
     options.onProgress?.(i + 1, total);
   }
   return { observed, pValue: pValueOf(observed, nullDistribution), nullDistribution };
@@ -146,7 +146,7 @@ export async function rsaPermutationTest(a: RdmLike, b: RdmLike, options: RsaOpt
   const permuted = new Float64Array(v.length);
   for (let i = 0; i < total; i++) {
     options.signal?.throwIfAborted();
-    const order = permutation(c, random);
+    const order = randomPermutation(c, random);
     let k = 0;
     for (let r = 0; r < c; r++) for (let s = r + 1; s < c; s++) permuted[k++] = v[pairIndex(order[r]!, order[s]!, c)]!;
     nullDistribution[i] = rsa(u, permuted, options);
@@ -166,7 +166,7 @@ function count(value: number, name: string): number {
   return value;
 }
 
-function takeRows(t: Tensor<'float32' | 'float64'>, rows: Int32Array): Tensor<'float32' | 'float64'> {
+function takeRows(t: Tensor<'float32' | 'float64'>, rows: Int32Array | Uint32Array): Tensor<'float32' | 'float64'> {
   const p = t.shape[1]!;
   const out = t.dtype === 'float32' ? new Float32Array(rows.length * p) : new Float64Array(rows.length * p);
   rows.forEach((r, i) => out.set(t.data.subarray(r * p, (r + 1) * p), i * p));

@@ -41,3 +41,25 @@ export function seededNormal(seed: number): () => number {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
   };
 }
+
+/**
+ * A uniformly random permutation of `0 … n−1` (Fisher–Yates, drawing from `random`), so shuffles
+ * are reproducible from a seed.
+ *
+ * @example
+ * ```ts
+ * import { randomPermutation, seededRandom } from '@mechint/core';
+ * const order = randomPermutation(5, seededRandom(1)); // the numbers 0…4 in a seeded order
+ * ```
+ */
+export function randomPermutation(n: number, random: () => number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = out[i]!;
+    out[i] = out[j]!;
+    out[j] = t;
+  }
+  return out;
+}

@@ -49,7 +49,7 @@ for (const ep of ['webgpu', 'cuda'] as const) {
         expect(device['next']!.location).toBe(ep === 'webgpu' ? 'gpu-buffer' : 'cpu');
         state = device['next']!;
       }
-      expect((await state.toHost()).toArray()).toEqual([3, -6, 1.5, 12, 24]);
+      expect((await (state as DeviceTensor).toHost()).toArray()).toEqual([3, -6, 1.5, 12, 24]);
       expect((await session.run({ state, step }))['next']!.toArray()).toEqual([4, -8, 2, 16, 32]);
     });
 

@@ -1,4 +1,4 @@
-import { seededNormal, seededRandom } from '../src/index.node.js';
+import { randomPermutation, seededNormal, seededRandom } from '../src/index.node.js';
 
 describe('seeded random numbers', () => {
   it('repeat exactly for a seed and differ between seeds', () => {
@@ -33,5 +33,25 @@ describe('seeded random numbers', () => {
     const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
     expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(n));
     expect(Math.abs(variance - 1)).toBeLessThan(0.02);
+  });
+});
+
+describe('randomPermutation', () => {
+  it('is a permutation of 0…n−1, the same for the same seed, different for another', () => {
+    const a = randomPermutation(50, seededRandom(3));
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(randomPermutation(50, seededRandom(3))).toEqual(a);
+    expect(randomPermutation(50, seededRandom(4))).not.toEqual(a);
+  });
+
+  it('draws every order of three elements equally often (Fisher–Yates is unbiased)', () => {
+    const random = seededRandom(11);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 6000; i++) {
+      const key = randomPermutation(3, random).join('');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(6);
+    for (const c of counts.values()) expect(Math.abs(c - 1000)).toBeLessThan(120);
   });
 });

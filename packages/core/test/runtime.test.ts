@@ -112,7 +112,7 @@ describe('device-resident outputs', () => {
       state = device['next']!;
       total = host['total']!.item() as number;
     }
-    expect((await state.toHost()).toArray()).toEqual([4, 8, 12]);
+    expect((await (state as DeviceTensor).toHost()).toArray()).toEqual([4, 8, 12]);
     expect(total).toBe(24);
   });
 

@@ -4,7 +4,7 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MechintError, Tensor, readNpy, seededRandom, writeNpy, type HookedModel } from '@mechint/core';
+import { MechintError, Tensor, randomPermutation, readNpy, seededRandom, writeNpy, type HookedModel } from '@mechint/core';
 
 /** Feeds of one forward pass (e.g. `{ tokens }`). */
 export type Feeds = Readonly<Record<string, Tensor>>;
@@ -82,7 +82,7 @@ export class ActivationStore implements AsyncIterable<Record<string, Tensor<'flo
     let rows = 0;
     let shard = 0;
     const emit = function* (this: ActivationStore, count: number): Generator<Record<string, Tensor<'float32'>>> {
-      const order = shuffled(rows, rand);
+      const order = randomPermutation(rows, rand);
       const out: Record<string, Float32Array[]> = {};
       for (const h of this.hooks) {
         const rowsOf = buffers[h]!;
@@ -135,18 +135,6 @@ export async function* readShards(cacheDir: string, hook: string): AsyncIterable
   const dir = join(cacheDir, hook);
   const names = (await readdir(dir)).filter((n) => /^shard_\d+\.npy$/.test(n)).sort();
   for (const name of names) yield readNpy(new Uint8Array(await readFile(join(dir, name)))) as Tensor<'float32'>;
-}
-
-function shuffled(n: number, rand: () => number): Uint32Array {
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
 }
 
 function stack(rows: readonly Float32Array[], width: number): Tensor<'float32'> {

@@ -2,7 +2,7 @@
  * Training batches from a tensor of activations (reshuffled every epoch with a seeded
  * permutation) or from an async stream of activation chunks.
  */
-import { MechintError, Tensor, seededRandom } from '@mechint/core';
+import { MechintError, Tensor, randomPermutation, seededRandom } from '@mechint/core';
 
 /** Activations to train on: a tensor [n, dIn], or a stream of such chunks. */
 export type ActivationSource = Tensor | AsyncIterable<Tensor>;
@@ -34,19 +34,6 @@ export function checkActivations(chunk: unknown, dIn: number, what: string): Ten
   return f;
 }
 
-/** A seeded permutation of 0..n-1 (Fisher–Yates). */
-function permutation(n: number, seed: number): Uint32Array {
-  const rand = seededRandom(seed);
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
-}
 
 /** Pulls fixed-size batches; `rows` counts rows handed out, so a resumed run continues where it stopped. */
 export interface BatchStream {
@@ -86,7 +73,7 @@ function tensorBatches(x: Tensor<'float32'>, batchSize: number, seed: number, sk
         const e = Math.floor(rows / n);
         if (e !== epoch) {
           epoch = e;
-          order = permutation(n, seed * 1_000_003 + e);
+          order = randomPermutation(n, seededRandom(seed * 1_000_003 + e));
         }
         const src = order[rows % n]! * dIn;
         out.set(x.data.subarray(src, src + dIn), r * dIn);

@@ -18,15 +18,15 @@ export type DeviceLocation = 'cpu' | 'gpu-buffer';
  *
  * @example
  * ```ts
- * import { Backend, GraphBuilder, Tensor, type DeviceTensor } from '@mechint/core';
+ * import { Backend, DeviceTensor, GraphBuilder, Tensor } from '@mechint/core';
  * const g = new GraphBuilder({ name: 'step' });
  * const state = g.input('state', 'float32', [2]);
  * g.output(g.add(state, g.constant(Tensor.from([1, 2]))), 'next');
  * const backend = await Backend.create();
  * const session = await backend.session(g.build(), { deviceOutputs: ['next'] });
- * let current: Tensor | DeviceTensor = Tensor.from([0, 0]);
- * for (let i = 0; i < 3; i++) current = (await session.runResident({ state: current })).device['next']!;
- * console.log((await current.toHost()).toArray()); // [3, 6]
+ * let state: Tensor | DeviceTensor = Tensor.from([0, 0]);
+ * for (let i = 0; i < 3; i++) state = (await session.runResident({ state })).device['next']!;
+ * if (state instanceof DeviceTensor) console.log((await state.toHost()).toArray()); // [3, 6]
  * ```
  */
 export class DeviceTensor {
