@@ -6,30 +6,21 @@
  *  - the GPT-2-small-shaped model, layer integrated gradients at `blocks.0.hook_resid_pre` for the
  *    last position's logit of one token (baseline: token 0 everywhere).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { Backend, HookedModel, Tensor, readNpz } from '@mechint/core';
 import { integratedGradients, layerIntegratedGradients } from '@mechint/attribution';
-import { measure, runPython, timingOf, type Comparison } from './harness.js';
+import { measure, runPython, timingOf, type Comparison, gpt2Small } from './harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const onnxPath = join(root, 'bench/.cache/gpt2-small.onnx');
-const weightsPath = join(root, 'bench/.cache/gpt2-small.pt');
 const script = join(root, 'tools/attribution/bench_reference.py');
 const THREADS = 2;
 const SEQ = 8;
 const TOKEN = 42;
 
-function ensureModel(): void {
-  if (existsSync(onnxPath) && existsSync(weightsPath)) return;
-  console.error('Writing the GPT-2-small-shaped model with tools/bench-models/gpt2_small.py (needs python3-torch, python3-onnx)…');
-  execFileSync('/usr/bin/python3', [join(root, 'tools/bench-models/gpt2_small.py'), onnxPath], { stdio: 'inherit' });
-}
-
 /** Runs the attribution benchmark and returns its table rows. */
 export async function benchmark(runs: number): Promise<Comparison[]> {
-  ensureModel();
+  const { onnx: onnxPath, weights: weightsPath } = gpt2Small();
   const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
 
   const cnn = await HookedModel.load(join(root, 'packages/core/test/fixtures/cnn.onnx'), { backend });

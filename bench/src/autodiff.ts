@@ -7,16 +7,13 @@
  * and in tools/bench-models/autodiff_baseline.py; one gradient of each kind is checked against
  * torch's, outside the timed runs.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { Backend, HookedModel, Tensor, readNpz } from '@mechint/core';
-import { measure, peakMemoryMiB, runPython, timingOf, type Comparison } from './harness.js';
+import { measure, peakMemoryMiB, runPython, timingOf, type Comparison, gpt2Small } from './harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const onnxPath = join(root, 'bench/.cache/gpt2-small.onnx');
-const weightsPath = join(root, 'bench/.cache/gpt2-small.pt');
 const BATCH = 1;
 const SEQ = 128;
 const VOCAB = 50257;
@@ -34,12 +31,6 @@ interface TorchAutodiffResult {
   peak_rss_mib: number;
   peak_rss_load_mib: number;
   peak_rss_forward_mib: number;
-}
-
-function ensureModel(): void {
-  if (existsSync(onnxPath) && existsSync(weightsPath)) return;
-  console.error('Writing the GPT-2-small-shaped model with tools/bench-models/gpt2_small.py (needs python3-torch, python3-onnx)…');
-  execFileSync('/usr/bin/python3', [join(root, 'tools/bench-models/gpt2_small.py'), onnxPath], { stdio: 'inherit' });
 }
 
 /** Chris Wellons's lowbias32 integer hash (uint32 in, uint32 out). */
@@ -75,7 +66,7 @@ function relativeError(ours: Tensor, reference: Tensor): number {
 
 /** Runs the autodiff benchmark and returns its table rows. */
 export async function benchmark(runs: number): Promise<Comparison[]> {
-  ensureModel();
+  const { onnx: onnxPath, weights: weightsPath } = gpt2Small();
   const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
   const model = await HookedModel.load(onnxPath, { backend });
   const peakLoad = peakMemoryMiB();

@@ -3,7 +3,8 @@
  * with its ratio, and the machine it ran on.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 
 /** Timings of one measured task, in milliseconds. */
@@ -86,4 +87,21 @@ export function runPython<T>(script: string, args: readonly string[]): T {
   const output = execFileSync('/usr/bin/python3', [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const line = output.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as T;
+}
+
+/** The repository root. */
+const repositoryRoot = new URL('../../', import.meta.url).pathname;
+
+/**
+ * Paths of the GPT-2-small-shaped bench model (random weights, 12 layers, d_model 768) as ONNX and
+ * as the torch weights the references load, written by tools/bench-models/gpt2_small.py on first use.
+ */
+export function gpt2Small(): { onnx: string; weights: string } {
+  const onnx = join(repositoryRoot, 'bench/.cache/gpt2-small.onnx');
+  const weights = join(repositoryRoot, 'bench/.cache/gpt2-small.pt');
+  if (!existsSync(onnx) || !existsSync(weights)) {
+    console.error('Writing the GPT-2-small-shaped model with tools/bench-models/gpt2_small.py (needs python3-torch, python3-onnx)…');
+    execFileSync('/usr/bin/python3', [join(repositoryRoot, 'tools/bench-models/gpt2_small.py'), onnx], { stdio: 'inherit' });
+  }
+  return { onnx, weights };
 }

@@ -3,15 +3,11 @@
  * random weights): a plain run, and `runWithCache` of every residual-stream hook, against torch
  * with forward hooks caching the same values — same weights, inputs and thread count, one run.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { Backend, HookedModel, Tensor } from '@mechint/core';
-import { measure, runPython, timingOf, type Comparison } from './harness.js';
+import { measure, runPython, timingOf, type Comparison, gpt2Small } from './harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const onnxPath = join(root, 'bench/.cache/gpt2-small.onnx');
-const weightsPath = join(root, 'bench/.cache/gpt2-small.pt');
 const BATCH = 1;
 const SEQ = 128;
 const THREADS = 2;
@@ -22,15 +18,9 @@ interface TorchHooksResult {
   cache_resid_numpy_ms: number[];
 }
 
-function ensureModel(): void {
-  if (existsSync(onnxPath) && existsSync(weightsPath)) return;
-  console.error('Writing the GPT-2-small-shaped model with tools/bench-models/gpt2_small.py (needs python3-torch, python3-onnx)…');
-  execFileSync('/usr/bin/python3', [join(root, 'tools/bench-models/gpt2_small.py'), onnxPath], { stdio: 'inherit' });
-}
-
 /** Runs the hooks benchmark and returns its table rows. */
 export async function benchmark(runs: number): Promise<Comparison[]> {
-  ensureModel();
+  const { onnx: onnxPath, weights: weightsPath } = gpt2Small();
   const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
   const model = await HookedModel.load(onnxPath, { backend });
   let seed = 1;

@@ -8,30 +8,20 @@
  *    tools/patching/bench_reference.py, on the same weights, prompt and thread count.
  * The note gives the largest difference between our scores and torch's.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { Backend, HookedModel, Tensor } from '@mechint/core';
 import { activationPatching, logitDiff } from '@mechint/patching';
-import { measure, runPython, timingOf, type Comparison } from './harness.js';
+import { measure, runPython, timingOf, type Comparison, gpt2Small } from './harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const onnxPath = join(root, 'bench/.cache/gpt2-small.onnx');
-const weightsPath = join(root, 'bench/.cache/gpt2-small.pt');
 const script = join(root, 'tools/patching/bench_reference.py');
 const THREADS = 2;
 const SEQ = 4;
 const LAYERS = 12;
 
-function ensureModel(): void {
-  if (existsSync(onnxPath) && existsSync(weightsPath)) return;
-  console.error('Writing the GPT-2-small-shaped model with tools/bench-models/gpt2_small.py (needs python3-torch, python3-onnx)…');
-  execFileSync('/usr/bin/python3', [join(root, 'tools/bench-models/gpt2_small.py'), onnxPath], { stdio: 'inherit' });
-}
-
 /** Runs the patching benchmark and returns its table rows. */
 export async function benchmark(runs: number): Promise<Comparison[]> {
-  ensureModel();
+  const { onnx: onnxPath, weights: weightsPath } = gpt2Small();
   const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
   const model = await HookedModel.load(onnxPath, { backend });
   let seed = 1;
