@@ -39,23 +39,29 @@ export async function linearCkaTerms(x: Samples, y: Samples, debiased: boolean, 
     const g = new GraphBuilder({ name: 'linear_cka_terms' });
     const a = g.input('x', dtype, ['n', 'p']);
     const b = g.input('y', dtype, ['n', 'q']);
-    const ac = g.sub(a, g.reduceMean(a, { axes: [0] }));
-    const bc = g.sub(b, g.reduceMean(b, { axes: [0] }));
-    const at = g.transpose(ac);
+    // Features × samples, centred: Gemm(·, ·, transB) then multiplies contiguous rows, which
+    // onnxruntime's MLAS does about a quarter faster than a product through a Transpose.
+    const centredT = (v: typeof a) => {
+      const t = g.transpose(v);
+      return g.sub(t, g.reduceMean(t, { axes: [1] }));
+    };
+    const at = centredT(a);
+    const bt = centredT(b);
+    const product = (u: typeof a, v: typeof a) => g.gemm(u, v, undefined, { transB: true });
     const sumSquares = (v: typeof a) => g.reduceSum(g.mul(v, v), { keepdims: false });
-    // ‖VᵀV‖²_F from column blocks: Σᵢ ‖VᵢᵀVᵢ‖² + 2 Σᵢ<ⱼ ‖VᵢᵀVⱼ‖², 10/16 of the full product's work.
+    // ‖VᵀV‖²_F from feature blocks: Σᵢ ‖VᵢVᵢᵀ‖² + 2 Σᵢ<ⱼ ‖VᵢVⱼᵀ‖², 10/16 of the full product's work.
     const selfTerm = (v: typeof a, bounds: Value<'int64'>) => {
       const bound = (i: number) => g.slice(bounds, { starts: [i], ends: [i + 1] });
-      const blocks = Array.from({ length: BLOCKS }, (_, i) => g.slice(v, { starts: bound(i), ends: bound(i + 1), axes: [1] }));
-      const terms = blocks.flatMap((bi, i) => blocks.slice(i).map((bj, j) => (j === 0 ? sumSquares(g.matmul(g.transpose(bi), bj)) : g.mul(sumSquares(g.matmul(g.transpose(bi), bj)), 2))));
+      const blocks = Array.from({ length: BLOCKS }, (_, i) => g.slice(v, { starts: bound(i), ends: bound(i + 1), axes: [0] }));
+      const terms = blocks.flatMap((bi, i) => blocks.slice(i).map((bj, j) => (j === 0 ? sumSquares(product(bi, bj)) : g.mul(sumSquares(product(bi, bj)), 2))));
       return terms.reduce((sum, t) => g.add(sum, t));
     };
-    g.output(sumSquares(g.matmul(at, bc)), 'xy');
-    g.output(selfTerm(ac, g.input('bounds_x', 'int64', [BLOCKS + 1])), 'xx');
-    g.output(selfTerm(bc, g.input('bounds_y', 'int64', [BLOCKS + 1])), 'yy');
+    g.output(sumSquares(product(at, bt)), 'xy');
+    g.output(selfTerm(at, g.input('bounds_x', 'int64', [BLOCKS + 1])), 'xx');
+    g.output(selfTerm(bt, g.input('bounds_y', 'int64', [BLOCKS + 1])), 'yy');
     if (!debiased) return g.build();
-    const ra = g.reduceSum(g.mul(ac, ac), { axes: [1], keepdims: false });
-    const rb = g.reduceSum(g.mul(bc, bc), { axes: [1], keepdims: false });
+    const ra = g.reduceSum(g.mul(at, at), { axes: [0], keepdims: false });
+    const rb = g.reduceSum(g.mul(bt, bt), { axes: [0], keepdims: false });
     const dot = (u: typeof ra, v: typeof ra) => g.reduceSum(g.mul(u, v), { keepdims: false });
     g.output(dot(ra, rb), 'rows_xy');
     g.output(dot(ra, ra), 'rows_xx');
