@@ -26,7 +26,9 @@ export interface LayerSimilarityOptions extends BackendOption {
 
 /** A `layersA × layersB` matrix of similarities. */
 export interface LayerSimilarity {
+  /** The first cache's layers: the rows. */
   readonly layersA: readonly string[];
+  /** The second cache's layers: the columns. */
   readonly layersB: readonly string[];
   /** `values[i][j]` compares `layersA[i]` with `layersB[j]`. */
   readonly values: number[][];

@@ -6,6 +6,7 @@ import { checkInputs, dataOf, expandedGradients, itemSize, outputOf, resolveTarg
 
 /** Attributions by input name, shaped like the inputs. */
 export interface Attributions {
+  /** One attribution per attributed (float) input, by input name, shaped like that input. */
   attributions: Record<string, Tensor<'float32'>>;
 }
 

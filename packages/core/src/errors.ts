@@ -29,7 +29,7 @@ export interface MechintErrorOptions {
 const MARKER = Symbol.for('@mechint/core.MechintError');
 
 /**
- * Error raised by every @mechint package.
+ * Error raised by every `@mechint` package.
  *
  * Check with {@link MechintError.isInstance} rather than `instanceof`: it also recognises errors
  * thrown by a second installed copy of the package.

@@ -2,6 +2,7 @@
  * Browser entry point of `@mechint/core`: onnxruntime-web provides WebGPU and wasm (CPU).
  *
  * @packageDocumentation
+ * @module browser
  */
 import { registerOrtBinding, type ExecutionProvider } from './runtime/binding.js';
 

@@ -3,6 +3,7 @@
  * Vulkan).
  *
  * @packageDocumentation
+ * @module node
  */
 import { registerModelPathReader } from './hooks/model-source.js';
 import { loadModel } from './io/node.js';

@@ -23,7 +23,9 @@ export interface ImageOptions {
 export interface PersistenceImage {
   /** float64 `[persistence pixels, birth pixels]`: row r covers persistence edges r … r+1. */
   image: Tensor<'float64'>;
+  /** Pixel edges along birth, one more than the image's columns. */
   birthEdges: Float64Array;
+  /** Pixel edges along persistence, one more than the image's rows. */
   persistenceEdges: Float64Array;
 }
 

@@ -29,6 +29,7 @@ export type PointCloud = Tensor | readonly (readonly number[])[];
  * ```
  */
 export interface DistanceMatrix {
+  /** The `n × n` distances. */
   distanceMatrix: Tensor | readonly (readonly number[])[];
 }
 

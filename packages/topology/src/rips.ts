@@ -50,7 +50,9 @@ export interface RipsOptions extends LongRunning, OnBackend {
  * @example `const { cocycles } = await ripsPersistence(points, { cocycles: true }); cocycles![1]![0]!.simplices; // [[0, 1], [1, 2], …]`
  */
 export interface Cocycle {
+  /** The simplices, each as its vertices in ascending order. */
   simplices: number[][];
+  /** The coefficient in Z/p of each simplex. */
   coefficients: number[];
 }
 
@@ -73,7 +75,9 @@ export interface Cocycle {
  * ```
  */
 export interface Cycle {
+  /** The d-simplices, each as its vertices in ascending order. */
   simplices: number[][];
+  /** The coefficient in Z/p of each simplex. */
   coefficients: number[];
   /** The filtration value (diameter) of each simplex. */
   filtrations: number[];

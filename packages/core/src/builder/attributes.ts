@@ -1,6 +1,6 @@
 /**
  * Node attributes for `GraphBuilder.op`: ONNX tells INT from FLOAT, so numbers are tagged with
- * {@link int} / {@link float} (or written as bigints) instead of guessed from their value.
+ * {@link attr.int} / {@link attr.float} (or written as bigints) instead of guessed from their value.
  */
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { MechintError, check } from '../errors.js';
@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 
 type AttributeFields = MessageInitShape<typeof AttributeProtoSchema> & { type: AttributeProto_AttributeType };
 
-/** A tagged numeric attribute made by {@link int}, {@link float}, {@link ints} or {@link floats}. @example `attr.int(1)` is `{ kind: 'int', value: 1 }` */
+/** A tagged numeric attribute made by {@link attr.int}, {@link attr.float}, {@link attr.ints} or {@link attr.floats}. @example `attr.int(1)` is `{ kind: 'int', value: 1 }` */
 export type NumericAttribute =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'float'; readonly value: number }
@@ -18,7 +18,7 @@ export type NumericAttribute =
   | { readonly kind: 'floats'; readonly value: readonly number[] };
 
 /**
- * One attribute value: a tagged number ({@link int}, {@link float}, {@link ints}, {@link floats}),
+ * One attribute value: a tagged number ({@link attr.int}, {@link attr.float}, {@link attr.ints}, {@link attr.floats}),
  * a `bigint` or `bigint[]` (INT / INTS), a `boolean` (INT 0 or 1), a `string` or `string[]`
  * (STRING / STRINGS), or a {@link Tensor} (TENSOR).
  *
@@ -92,7 +92,7 @@ export function floats(values: readonly number[]): NumericAttribute {
 
 /**
  * The `AttributeProto` named `name` holding `value`. Throws `INVALID_ARGUMENT` for a plain number
- * (say {@link int} or {@link float}) or an empty untyped array.
+ * (say {@link attr.int} or {@link attr.float}) or an empty untyped array.
  *
  * @example
  * ```ts

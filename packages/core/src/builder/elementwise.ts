@@ -10,7 +10,9 @@ import { Value, type Operand } from './value.js';
 
 /** Options of `GraphBuilder.clip`: bounds as numbers (of `x`'s dtype) or rank-0 values; a missing bound is open. @example `g.clip(x, { min: 0 })` */
 export interface ClipOptions {
+  /** Lower bound (none when left out). */
   min?: Operand;
+  /** Upper bound (none when left out). */
   max?: Operand;
 }
 

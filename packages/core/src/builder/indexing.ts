@@ -46,7 +46,9 @@ export interface ScatterNDOptions {
  * @example `{ starts: [0], ends: [Infinity], axes: [1], steps: [2] }` (`x[:, ::2]`)
  */
 export interface SliceOptions {
+  /** First index on each sliced axis (negative counts from the end). */
   starts: ShapeLike;
+  /** End index (exclusive) on each sliced axis (negative counts from the end). */
   ends: ShapeLike;
   /** The axes sliced. Defaults to the first `starts.length` axes. */
   axes?: readonly number[];

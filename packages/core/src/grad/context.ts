@@ -38,6 +38,7 @@ export class GradContext {
   readonly #needs: readonly boolean[];
   readonly #shapes: ReadonlyMap<string, readonly Dim[]>;
 
+  /** @internal `gradients` builds one per forward node and hands it to the node's rule. */
   constructor(graph: Graph, splicer: Splicer, node: NodeProto, opset: number, outputGrads: readonly (string | undefined)[], needs: readonly boolean[], shapes: ReadonlyMap<string, readonly Dim[]>) {
     this.#graph = graph;
     this.#splicer = splicer;

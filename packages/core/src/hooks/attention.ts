@@ -31,6 +31,7 @@ export interface AttentionSite {
   readonly pattern: string;
   /** Per-head output before the output projection, and where its head and position axes are. */
   readonly z: string;
+  /** Axis order of `z`. */
   readonly zLayout: 'batch,pos,head,d_head' | 'batch,head,pos,d_head';
   /** The residual stream around the layer, where the block structure allows. */
   readonly residual: ResidualSite | undefined;
@@ -38,15 +39,21 @@ export interface AttentionSite {
 
 /** The residual stream of one pre-LN block. */
 export interface ResidualSite {
+  /** Value entering the block (`hook_resid_pre`). */
   readonly residPre: string;
+  /** Attention output added to the stream (`hook_attn_out`). */
   readonly attnOut: string;
+  /** Stream after the attention's addition (`hook_resid_mid`). */
   readonly residMid: string;
+  /** MLP output added to the stream (`hook_mlp_out`), when the block has an MLP. */
   readonly mlpOut: string | undefined;
+  /** Value leaving the block (`hook_resid_post`). */
   readonly residPost: string;
 }
 
 /** What attention recognition found. */
 export interface AttentionReport {
+  /** Each recognised attention layer, in topological order. */
   readonly sites: readonly AttentionSite[];
   /** Fused attention nodes whose pattern is not exposed by the graph. */
   readonly fused: readonly string[];

@@ -15,15 +15,21 @@ export type HookKind = 'value' | 'module-input' | 'module-output' | 'alias';
 
 /** Roles of a hook point's axes, for interventions' `batch` / `positions` / `heads` / `features`. */
 export interface HookAxes {
+  /** Index of the batch axis. */
   readonly batch?: number;
+  /** Index of the sequence-position axis (the query axis of attention patterns). */
   readonly position?: number;
+  /** Index of the attention-head axis. */
   readonly head?: number;
+  /** Index of the feature axis (the last: d_model, d_head, key positions, …). */
   readonly feature?: number;
 }
 
 /** Shape and dtype of a value, as probed or recorded. */
 export interface ValueMeta {
+  /** Element type (`undefined` when neither the graph nor a probe run told it). */
   readonly dtype: DType | undefined;
+  /** Dimensions: numbers, or symbolic names such as `'batch'` for those that vary between runs. */
   readonly shape: readonly Dim[] | undefined;
 }
 
@@ -33,6 +39,7 @@ export interface HookPoint extends ValueMeta {
   readonly name: string;
   /** The ONNX value it reads. Several names can share one value. */
   readonly value: string;
+  /** How the name was found: a raw value, a module's input or output, or a transformer alias. */
   readonly kind: HookKind;
   /** Operator that produces the value (`undefined` for graph inputs). */
   readonly op: string | undefined;

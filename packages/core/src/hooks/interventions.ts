@@ -41,6 +41,7 @@ export type IndexSelection = readonly number[] | readonly (readonly number[])[];
 export interface Intervention {
   /** Hook-point name (see `HookedModel.hookPoints`). */
   hook: string;
+  /** What to do to the selected elements (see {@link InterventionOp}). */
   op: InterventionOp;
   /** The replacement (`mean`, `set`, `patch`) or addend (`add`); broadcasts against the whole value. */
   value?: Tensor;

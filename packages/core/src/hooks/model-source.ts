@@ -6,6 +6,7 @@ import { MechintError } from '../errors.js';
 import { decodeModel } from '../onnx/codec.js';
 import type { ModelIR } from '../onnx/model.js';
 
+/** @inline Reads the model at a path. */
 type PathReader = (path: string) => Promise<ModelIR>;
 let pathReader: PathReader | undefined;
 

@@ -22,11 +22,17 @@ import { tensorType } from './types.js';
 
 /** What {@link Graph.addNode} needs; `name` and `domain` default to a fresh name and `''`. */
 export interface NodeSpec {
+  /** Operator type, e.g. `'MatMul'`. */
   opType: string;
+  /** Input value names, in the operator's order (`''` for a skipped optional input). */
   inputs: readonly string[];
+  /** Output value names, in the operator's order. */
   outputs: readonly string[];
+  /** Node name (optional in ONNX). */
   name?: string;
+  /** Operator domain; `''` (the default) is the standard ONNX domain. */
   domain?: string;
+  /** The node's attributes. */
   attributes?: readonly AttributeProto[];
 }
 

@@ -5,12 +5,14 @@
 import type { Env, InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { MechintError } from '../errors.js';
 
-/** Execution providers @mechint knows how to use. */
+/** Execution providers `@mechint` knows how to use. */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 
 /** The parts of an onnxruntime package that the runtime uses. */
 export interface OrtModule {
+  /** onnxruntime's session class (`ort.InferenceSession`). */
   InferenceSession: typeof InferenceSession;
+  /** onnxruntime's tensor class (`ort.Tensor`). */
   Tensor: typeof OrtTensor;
   /** onnxruntime's global settings (`ort.env`). */
   env: Env;

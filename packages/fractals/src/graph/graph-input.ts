@@ -6,6 +6,7 @@ import { MechintError, Tensor } from '@mechint/core';
 
 /** An edge list over nodes 0..nodes−1 (undirected). @example `{ edges: [[0, 1], [1, 2]], nodes: 3 }` */
 export interface EdgeListGraph {
+  /** Undirected edges as pairs of node indices (from 0). */
   edges: readonly (readonly [number, number])[];
   /** Number of nodes. Defaults to 1 + the largest index in `edges`. */
   nodes?: number;
@@ -21,7 +22,9 @@ export interface EdgeListGraph {
  * @example `{ weights: layerWeights, threshold: 0.1 }`
  */
 export interface WeightGraph {
+  /** The weight matrix. */
   weights: Tensor | readonly (readonly number[])[];
+  /** The smallest weight (or |weight|) that makes an edge. */
   threshold: number;
   /** Compare |w| with the threshold. Defaults to true. */
   absolute?: boolean;

@@ -35,9 +35,13 @@ export interface FractalProbeOptions {
 
 /** One observation: each measure averaged over the activation's signals. @example `{ step: 3, higuchi: 1.9, dfa: 0.6, beta: 0.2, signals: 64, skipped: 0 }` */
 export interface FractalObservation {
+  /** The step it was recorded at (counted by `step`, or given to `observe`). */
   step: number;
+  /** Higuchi fractal dimension, when tracked. */
   higuchi?: number;
+  /** DFA exponent α, when tracked. */
   dfa?: number;
+  /** Spectral exponent β, when tracked. */
   beta?: number;
   /** Signals measured. */
   signals: number;

@@ -5,7 +5,9 @@
 
 /** Count, mean and standard deviation of every value seen. @example `{ count: 3, mean: 1.9, std: 0.05 }` */
 export interface RunningSummary {
+  /** Number of values seen. */
   count: number;
+  /** Their mean. */
   mean: number;
   /** Sample standard deviation (NaN below two values). */
   std: number;

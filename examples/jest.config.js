@@ -1,0 +1,3 @@
+import { packageJestConfig } from '../tools/jest.preset.js';
+
+export default packageJestConfig('<rootDir>/tsconfig.json');
