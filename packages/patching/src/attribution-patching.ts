@@ -1,7 +1,8 @@
 /**
  * Attribution patching (Nanda 2023; Syed et al. 2023): the first-order estimate of every patch of
  * an activation-patching sweep from one gradient — `∇metric(base) · (source − base)` summed over
- * each patch's elements — in one forward and one backward pass of the base run.
+ * each patch's elements — from one backward pass of the base run, whatever the sweep's size (plus
+ * one cached forward of each input: the metric's gradient may depend on the base run's outputs).
  */
 import { MechintError, type HookedModel } from '@mechint/core';
 import { checkDirection, sweepAxes, type ActivationPatchingOptions } from './activation-patching.js';
