@@ -4,7 +4,8 @@
  * (with the reason in the test name) unless MECHINT_REQUIRE_<EP>=1.
  */
 import { join } from 'node:path';
-import { Backend, MechintError, type ExecutionProvider, type Tensor } from '@mechint/core';
+import { Backend, type ExecutionProvider, type Tensor } from '@mechint/core';
+import { backendOrReason, standInForMissing } from '../../../tools/providers.js';
 import { EXIT_CODES } from '../src/index.js';
 import { errorLine, fixture, mechint, readNpzFile, temporaryFolder, writeNpzFile } from './helpers.js';
 
@@ -12,16 +13,6 @@ const { dir, remove } = temporaryFolder();
 afterAll(remove);
 const reference = readNpzFile(fixture('gpt2l.reference.npz'));
 writeNpzFile(join(dir, 'prompt.npz'), { tokens: reference['input.tokens']! });
-
-async function unavailable(ep: ExecutionProvider): Promise<string | undefined> {
-  try {
-    await (await Backend.create({ ep })).dispose();
-    return undefined;
-  } catch (e) {
-    if (MechintError.isInstance(e) && e.code === 'EP_UNAVAILABLE') return e.message.split('\n')[1] ?? e.message;
-    throw e;
-  }
-}
 
 function maxAbsDiff(a: Tensor, b: Tensor): number {
   const x = a.data as Float32Array;
@@ -31,14 +22,13 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 
 const missing: Partial<Record<ExecutionProvider, string>> = {};
 for (const ep of ['webgpu', 'cuda'] as const) {
-  const reason = await unavailable(ep);
-  if (reason !== undefined) missing[ep] = reason;
-  if (reason !== undefined) {
-    const title = `SKIPPED mechint --ep ${ep}, unavailable here: ${reason}`;
-    if (process.env[`MECHINT_REQUIRE_${ep.toUpperCase()}`] === '1') it(`runs mechint --ep ${ep} (MECHINT_REQUIRE_${ep.toUpperCase()}=1)`, () => { throw new Error(title); });
-    else it.skip(title, () => undefined);
+  const backend = await backendOrReason(() => Backend.create({ ep }));
+  if (typeof backend === 'string') {
+    missing[ep] = backend;
+    standInForMissing(ep, `mechint --ep ${ep}`, backend);
     continue;
   }
+  await backend.dispose();
   it(`caches torch's activations with --ep ${ep}`, async () => {
     const ran = await mechint(['cache', fixture('gpt2l.onnx'), '--inputs', 'prompt.npz', '--hooks', 'blocks.*.attn.pattern', '--out', `${ep}.npz`, '--ep', ep, '--json'], dir);
     expect(ran.code).toBe(0);

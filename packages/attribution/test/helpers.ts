@@ -1,6 +1,6 @@
 /** Fixtures, comparisons and provider checks shared by the tests. */
 import { readFileSync } from 'node:fs';
-import { Backend, HookedModel, MechintError, readNpz, Tensor, type ExecutionProvider } from '@mechint/core';
+import { Backend, HookedModel, MechintError, readNpz, Tensor } from '@mechint/core';
 
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
@@ -60,16 +60,3 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected a MechintError');
 }
-
-/** A backend on `ep`, or why there is none. */
-export async function tryBackend(ep: ExecutionProvider): Promise<Backend | string> {
-  try {
-    return await Backend.create({ ep });
-  } catch (e) {
-    if (MechintError.isInstance(e) && e.code === 'EP_UNAVAILABLE') return e.message;
-    throw e;
-  }
-}
-
-/** True when the environment demands `ep` (MECHINT_REQUIRE_<EP>=1). */
-export const required = (ep: ExecutionProvider) => process.env[`MECHINT_REQUIRE_${ep.toUpperCase()}`] === '1';

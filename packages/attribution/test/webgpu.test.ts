@@ -1,14 +1,13 @@
 import { Backend, HookedModel, Tensor } from '@mechint/core';
 import { deepLift, integratedGradients, saliency } from '../src/index.js';
-import { cnnReference, itemSums, loadCnn, maxAbsDiff, relativeError, required, tryBackend } from './helpers.js';
+import { backendOrReason, standInForMissing } from '../../../tools/providers.js';
+import { cnnReference, itemSums, loadCnn, maxAbsDiff, relativeError } from './helpers.js';
 
 /** The attribution graphs are ordinary ONNX graphs: on WebGPU (SwiftShader here) they give the CPU provider's results. */
-const webgpu = await tryBackend('webgpu');
+const webgpu = await backendOrReason(() => Backend.create({ ep: 'webgpu' }));
 
 if (typeof webgpu === 'string') {
-  const reason = `SKIPPED attribution on WebGPU, unavailable here: ${webgpu.split('\n')[1] ?? webgpu}`;
-  if (required('webgpu')) it('runs attribution on WebGPU (MECHINT_REQUIRE_WEBGPU=1)', () => { throw new Error(reason); });
-  else it.skip(reason, () => undefined);
+  standInForMissing('webgpu', 'attribution on WebGPU', webgpu);
 } else {
   describe('attribution on WebGPU', () => {
     const { images, labels, ref } = cnnReference();

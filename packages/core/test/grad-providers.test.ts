@@ -1,7 +1,8 @@
 import { Backend, Tensor, decodeModel, gradients } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
 import { modelBytes, reference } from './helpers/fixtures.js';
-import { required, tryBackend } from './helpers/providers.js';
+import { standInForMissing } from '../../../tools/providers.js';
+import { tryBackend } from './helpers/providers.js';
 
 /**
  * Gradient graphs are ordinary ONNX graphs: on WebGPU (SwiftShader where there is no GPU) they
@@ -11,10 +12,7 @@ const webgpu = await tryBackend('webgpu');
 const cpu = await Backend.create({ ep: 'cpu' });
 
 if (typeof webgpu === 'string') {
-  const reason = `SKIPPED gradients on WebGPU, unavailable here: ${webgpu.split('\n')[1] ?? webgpu}`;
-  if (required('webgpu')) it('runs gradients on WebGPU (MECHINT_REQUIRE_WEBGPU=1)', () => { throw new Error(reason); });
-  // Skipped only where the provider is missing here; the test name carries the reason.
-  else it.skip(reason, () => undefined);
+  standInForMissing('webgpu', 'gradients on WebGPU', webgpu);
 } else {
   describe('gradients on WebGPU', () => {
     it.each([

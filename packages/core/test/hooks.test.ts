@@ -4,7 +4,8 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { HookedModel, MechintError, Tensor, decodeModel, encodeModel, onnx, writeNpz, readNpz } from '../src/index.node.js';
 import { closeness, expectBitIdentical } from './helpers/compare.js';
 import { activationNames, fixturePath, modelBytes, reference } from './helpers/fixtures.js';
-import { required, tryBackend } from './helpers/providers.js';
+import { standInForMissing } from '../../../tools/providers.js';
+import { tryBackend } from './helpers/providers.js';
 
 const ref = reference('gpt2l');
 const tokens = ref['input.tokens']!;
@@ -16,12 +17,7 @@ beforeAll(async () => {
 
 /** The execution providers the torch comparisons run on: CPU, and WebGPU where there is one. */
 const PROVIDERS = typeof webgpu === 'string' ? (['cpu'] as const) : (['cpu', 'webgpu'] as const);
-if (typeof webgpu === 'string') {
-  const reason = `SKIPPED on WebGPU, unavailable here: ${webgpu.split('\n')[1] ?? webgpu}`;
-  if (required('webgpu')) it('runs on WebGPU (MECHINT_REQUIRE_WEBGPU=1)', () => { throw new Error(reason); });
-  // Skipped only where the provider is missing here; the test name carries the reason.
-  else it.skip(reason, () => undefined);
-}
+if (typeof webgpu === 'string') standInForMissing('webgpu', 'hooks on WebGPU', webgpu);
 
 const maxAbsDiff = (a: Tensor, b: Tensor) => closeness(a, b, 0, 1);
 

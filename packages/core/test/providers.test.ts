@@ -2,7 +2,8 @@ import { Tensor, type Backend, type DeviceTensor } from '../src/index.node.js';
 import { accumulator } from './helpers/accumulator.js';
 import { closeness } from './helpers/compare.js';
 import { modelBytes, reference, referenceFeeds, type FixtureModel } from './helpers/fixtures.js';
-import { required, tryBackend } from './helpers/providers.js';
+import { standInForMissing } from '../../../tools/providers.js';
+import { tryBackend } from './helpers/providers.js';
 
 /**
  * The same models on another execution provider must agree with the CPU provider to 1e-4
@@ -23,16 +24,7 @@ async function agreement(backend: Backend, model: FixtureModel): Promise<number>
 for (const ep of ['webgpu', 'cuda'] as const) {
   const backend = await tryBackend(ep);
   if (typeof backend === 'string') {
-    describe(`${ep} execution provider`, () => {
-      if (required(ep)) {
-        it(`is available (MECHINT_REQUIRE_${ep.toUpperCase()}=1)`, () => {
-          throw new Error(`${ep} is required here but unavailable: ${backend}`);
-        });
-      } else {
-        // Skipped only where the provider is missing here; the test name carries the reason.
-        it.skip(`SKIPPED, ${ep} is unavailable here: ${backend.split('\n')[1] ?? backend}`, () => undefined);
-      }
-    });
+    describe(`${ep} execution provider`, () => standInForMissing(ep, `the ${ep} execution provider`, backend));
     continue;
   }
   describe(`${ep} execution provider`, () => {

@@ -1,19 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Backend, MechintError, Tensor, seededNormal } from '@mechint/core';
+import { Backend, Tensor, seededNormal } from '@mechint/core';
+import { backendOrReason, standInForMissing } from '../../../tools/providers.js';
 import { SAETrainer, SparseAutoencoder, buildTrainingGraph, resolveConfig, type Architecture } from '../src/index.js';
 
 /** Training graphs are ordinary ONNX graphs: on WebGPU (SwiftShader here) a step gives the CPU provider's numbers. */
-async function tryBackend(): Promise<Backend | string> {
-  try {
-    return await Backend.create({ ep: 'webgpu' });
-  } catch (e) {
-    if (MechintError.isInstance(e) && e.code === 'EP_UNAVAILABLE') return e.message;
-    throw e;
-  }
-}
-const webgpu = await tryBackend();
+const webgpu = await backendOrReason(() => Backend.create({ ep: 'webgpu' }));
 
 function randn(seed: number, shape: number[], scale = 1): Tensor<'float32'> {
   const r = seededNormal(seed);
@@ -21,9 +14,7 @@ function randn(seed: number, shape: number[], scale = 1): Tensor<'float32'> {
 }
 
 if (typeof webgpu === 'string') {
-  const reason = `SKIPPED SAE training on WebGPU, unavailable here: ${webgpu.split('\n')[1] ?? webgpu}`;
-  if (process.env['MECHINT_REQUIRE_WEBGPU'] === '1') it('trains SAEs on WebGPU (MECHINT_REQUIRE_WEBGPU=1)', () => { throw new Error(reason); });
-  else it.skip(reason, () => undefined);
+  standInForMissing('webgpu', 'SAE training on WebGPU', webgpu);
 } else {
   describe('SAE training on WebGPU', () => {
     afterAll(() => webgpu.dispose());
