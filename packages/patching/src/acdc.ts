@@ -9,7 +9,7 @@ import { edgeKey, runHypotheses, type HypothesisRunner, type ReceiverInput } fro
 import { CausalGraph, type CausalEdge } from './causal-graph.js';
 import { circuitOrder, transformerNodes, type CircuitNode } from './circuit.js';
 import { checkComponent } from './components.js';
-import { checkAborted, checkFeeds, checkSameShapes, ensure, type Feeds, type ProgressOptions } from './internal.js';
+import { checkAborted, checkPromptPair, ensure, type Feeds, type ProgressOptions } from './internal.js';
 import { evaluate, klDivergence, type Metric } from './metrics.js';
 import { checkBatchSize } from './sweep.js';
 
@@ -137,9 +137,7 @@ export async function acdc(options: AcdcOptions): Promise<AcdcResult> {
   const speculate = options.speculate ?? 16;
   ensure(Number.isInteger(speculate) && speculate >= 1, `speculate must be a positive integer; got ${speculate}.`);
   checkBatchSize(options.batchSize);
-  checkFeeds(model, clean, 'clean');
-  checkFeeds(model, corrupted, 'corrupted');
-  checkSameShapes(clean, corrupted, 'acdc');
+  checkPromptPair(model, clean, corrupted, 'acdc');
   ensure(options.metric === undefined || typeof options.metric === 'function', 'metric must be a function of the outputs returning a number (default: KL divergence from the clean run).');
   const nodes = resolveNodes(model, clean, options.nodes);
   checkNodes(model, clean, nodes);

@@ -4,7 +4,7 @@
  * a sweep batched into few session calls.
  */
 import type { HookedModel } from '@mechint/core';
-import { checkAborted, checkFeeds, checkIndices, checkSameShapes, ensure, hookShape, type Feeds, type ProgressOptions } from './internal.js';
+import { checkAborted, checkIndices, checkMetric, checkPromptPair, ensure, hookShape, type Feeds, type ProgressOptions } from './internal.js';
 import { evaluate, type Metric } from './metrics.js';
 import { resultOf, type PatchingResult, type ResultAxis } from './result.js';
 import { checkBatchSize, runPatches, type Patch } from './sweep.js';
@@ -105,10 +105,8 @@ export async function activationPatching(options: ActivationPatchingOptions): Pr
   const direction = options.direction ?? 'denoising';
   checkDirection(direction);
   checkBatchSize(options.batchSize);
-  ensure(typeof metric === 'function', 'metric must be a function of the outputs returning a number (see logitDiff, logitOf, …).');
-  checkFeeds(model, clean, 'clean');
-  checkFeeds(model, corrupted, 'corrupted');
-  checkSameShapes(clean, corrupted, 'activationPatching');
+  checkMetric(metric);
+  checkPromptPair(model, clean, corrupted, 'activationPatching');
   const { roles, lists, axes } = sweepAxes(model, hooks, clean, options);
 
   checkAborted(options.signal, 'activation patching sweep');

@@ -6,7 +6,7 @@
  */
 import { MechintError, type HookedModel } from '@mechint/core';
 import { checkDirection, sweepAxes, type ActivationPatchingOptions } from './activation-patching.js';
-import { checkAborted, checkFeeds, checkSameShapes, ensure, sumOver } from './internal.js';
+import { checkAborted, checkMetric, checkPromptPair, ensure, sumOver } from './internal.js';
 import { evaluate, metricLabel } from './metrics.js';
 import { resultOf, type PatchingResult } from './result.js';
 
@@ -36,13 +36,11 @@ export async function attributionPatching(options: AttributionPatchingOptions): 
   const { model, clean, corrupted, hooks, metric } = options;
   const direction = options.direction ?? 'denoising';
   checkDirection(direction);
-  ensure(typeof metric === 'function', 'metric must be a function of the outputs returning a number (see logitDiff, logitOf, …).');
+  checkMetric(metric);
   if (metric.gradient === undefined) {
     throw new MechintError('INVALID_ARGUMENT', `The metric '${metricLabel(metric)}' has no gradient, which attribution patching needs; use a helper (logitDiff, logitOf, probOf, crossEntropy, klDivergence) or attach gradient(outputs) → { output, seed }.`);
   }
-  checkFeeds(model, clean, 'clean');
-  checkFeeds(model, corrupted, 'corrupted');
-  checkSameShapes(clean, corrupted, 'attributionPatching');
+  checkPromptPair(model, clean, corrupted, 'attributionPatching');
   const { roles, lists, axes } = sweepAxes(model, hooks, clean, options);
   checkAborted(options.signal, 'attribution patching');
 

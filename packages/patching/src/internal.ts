@@ -38,6 +38,18 @@ export function checkFeeds(model: HookedModel, feeds: Feeds, what: string): numb
   return batch;
 }
 
+/** Checks the clean / corrupted pair every causal method starts from: both fit the model and each other. */
+export function checkPromptPair(model: HookedModel, clean: Feeds, corrupted: Feeds, what: string): void {
+  checkFeeds(model, clean, 'clean');
+  checkFeeds(model, corrupted, 'corrupted');
+  checkSameShapes(clean, corrupted, what);
+}
+
+/** Checks that `metric` is a function of the outputs. */
+export function checkMetric(metric: unknown): void {
+  ensure(typeof metric === 'function', 'metric must be a function of the outputs returning a number (see logitDiff, logitOf, …).');
+}
+
 /** Checks that two sets of feeds have the same shapes (patching swaps activations element for element). */
 export function checkSameShapes(a: Feeds, b: Feeds, what: string): void {
   for (const [name, t] of Object.entries(a)) {

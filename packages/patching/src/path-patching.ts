@@ -8,7 +8,7 @@
 import type { HookedModel, HookPoint, Tensor } from '@mechint/core';
 import { checkDirection, type Direction } from './activation-patching.js';
 import { checkComponent, componentName, type Component } from './components.js';
-import { checkAborted, checkFeeds, checkSameShapes, compose, ensure, type Feeds, type ProgressOptions } from './internal.js';
+import { checkAborted, checkMetric, checkPromptPair, compose, ensure, type Feeds, type ProgressOptions } from './internal.js';
 import { evaluate, type Metric } from './metrics.js';
 import { resultOf, type PatchingResult } from './result.js';
 import { checkBatchSize, runPatches, type Edit, type Patch } from './sweep.js';
@@ -70,10 +70,8 @@ export async function pathPatching(options: PathPatchingOptions): Promise<Patchi
   const direction = options.direction ?? 'noising';
   checkDirection(direction);
   checkBatchSize(options.batchSize);
-  ensure(typeof metric === 'function', 'metric must be a function of the outputs returning a number (see logitDiff, logitOf, …).');
-  checkFeeds(model, clean, 'clean');
-  checkFeeds(model, corrupted, 'corrupted');
-  checkSameShapes(clean, corrupted, 'pathPatching');
+  checkMetric(metric);
+  checkPromptPair(model, clean, corrupted, 'pathPatching');
   ensure(Array.isArray(options.senders) && options.senders.length > 0, 'senders must be a non-empty list of components.');
   ensure(Array.isArray(options.receivers) && options.receivers.length > 0, 'receivers must be a non-empty list of components.');
   const senders = options.senders.map((c) => checkComponent(model, c, clean, 'sender'));
