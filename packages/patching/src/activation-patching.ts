@@ -5,7 +5,7 @@
  */
 import type { HookedModel } from '@mechint/core';
 import { checkAborted, checkIndices, checkMetric, checkPromptPair, ensure, hookShape, type Feeds, type ProgressOptions } from './internal.js';
-import { evaluate, type Metric } from './metrics.js';
+import { referenceRuns, type Metric } from './metrics.js';
 import { resultOf, type PatchingResult, type ResultAxis } from './result.js';
 import { checkBatchSize, runPatches, type Patch } from './sweep.js';
 
@@ -111,10 +111,7 @@ export async function activationPatching(options: ActivationPatchingOptions): Pr
 
   checkAborted(options.signal, 'activation patching sweep');
   const unique = [...new Set(hooks)];
-  const cleanRun = await model.runWithCache(clean, { hooks: unique });
-  const corruptedRun = await model.runWithCache(corrupted, { hooks: unique });
-  const mClean = evaluate(metric, cleanRun.outputs);
-  const mCorrupted = evaluate(metric, corruptedRun.outputs);
+  const { cleanRun, corruptedRun, mClean, mCorrupted } = await referenceRuns(model, clean, corrupted, unique, metric);
   const [base, source] = direction === 'denoising' ? [corrupted, cleanRun.cache] : [clean, corruptedRun.cache];
 
   const patches: Patch[] = [];

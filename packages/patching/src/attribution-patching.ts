@@ -7,7 +7,7 @@
 import { MechintError, type HookedModel } from '@mechint/core';
 import { checkDirection, sweepAxes, type ActivationPatchingOptions } from './activation-patching.js';
 import { checkAborted, checkMetric, checkPromptPair, ensure, sumOver } from './internal.js';
-import { evaluate, metricLabel } from './metrics.js';
+import { metricLabel, referenceRuns } from './metrics.js';
 import { resultOf, type PatchingResult } from './result.js';
 
 /** Options of {@link attributionPatching}: those of activation patching, without batching. */
@@ -45,10 +45,7 @@ export async function attributionPatching(options: AttributionPatchingOptions): 
   checkAborted(options.signal, 'attribution patching');
 
   const unique = [...new Set(hooks)];
-  const cleanRun = await model.runWithCache(clean, { hooks: unique });
-  const corruptedRun = await model.runWithCache(corrupted, { hooks: unique });
-  const mClean = evaluate(metric, cleanRun.outputs);
-  const mCorrupted = evaluate(metric, corruptedRun.outputs);
+  const { cleanRun, corruptedRun, mClean, mCorrupted } = await referenceRuns(model, clean, corrupted, unique, metric);
   const [baseFeeds, baseRun, sourceRun, mBase] = direction === 'denoising' ? [corrupted, corruptedRun, cleanRun, mCorrupted] : [clean, cleanRun, corruptedRun, mClean];
   options.onProgress?.(2, 3);
   checkAborted(options.signal, 'attribution patching');

@@ -3,8 +3,8 @@
  * metric is called with the outputs of the original batch under one patch). The helpers also
  * carry their gradient with respect to the output, which attribution patching needs.
  */
-import { MechintError, Tensor } from '@mechint/core';
-import { ensure } from './internal.js';
+import { MechintError, Tensor, type HookedModel } from '@mechint/core';
+import { ensure, type Feeds } from './internal.js';
 
 /** The outputs of one run by graph-output name (`logits`, …), for the original batch. */
 export type Outputs = Readonly<Record<string, Tensor>>;
@@ -389,4 +389,11 @@ export function evaluate(metric: Metric, outputs: Outputs): number {
   }
   ensure(typeof x === 'number' && Number.isFinite(x), `The metric '${label}' returned ${String(x)}; it must return one finite number.`, 'INVALID_ARGUMENT', { metric: label, value: x });
   return x;
+}
+
+/** The clean and corrupted runs a sweep starts from, caching `hooks`, with their metric values. */
+export async function referenceRuns(model: HookedModel, clean: Feeds, corrupted: Feeds, hooks: readonly string[], metric: Metric) {
+  const cleanRun = await model.runWithCache(clean, { hooks: [...hooks] });
+  const corruptedRun = await model.runWithCache(corrupted, { hooks: [...hooks] });
+  return { cleanRun, corruptedRun, mClean: evaluate(metric, cleanRun.outputs), mCorrupted: evaluate(metric, corruptedRun.outputs) };
 }

@@ -9,7 +9,7 @@ import type { HookedModel, HookPoint, Tensor } from '@mechint/core';
 import { checkDirection, type Direction } from './activation-patching.js';
 import { checkComponent, componentName, type Component } from './components.js';
 import { checkAborted, checkMetric, checkPromptPair, compose, ensure, type Feeds, type ProgressOptions } from './internal.js';
-import { evaluate, type Metric } from './metrics.js';
+import { referenceRuns, type Metric } from './metrics.js';
 import { resultOf, type PatchingResult } from './result.js';
 import { checkBatchSize, runPatches, type Edit, type Patch } from './sweep.js';
 
@@ -87,10 +87,7 @@ export async function pathPatching(options: PathPatchingOptions): Promise<Patchi
   checkAborted(options.signal, 'path patching');
 
   const hooks = [...new Set([...freeze, ...senders.map((s) => s.hook)])];
-  const cleanRun = await model.runWithCache(clean, { hooks });
-  const corruptedRun = await model.runWithCache(corrupted, { hooks });
-  const mClean = evaluate(metric, cleanRun.outputs);
-  const mCorrupted = evaluate(metric, corruptedRun.outputs);
+  const { cleanRun, corruptedRun, mClean, mCorrupted } = await referenceRuns(model, clean, corrupted, hooks, metric);
   const [baseFeeds, base, source] = direction === 'noising' ? [clean, cleanRun.cache, corruptedRun.cache] : [corrupted, corruptedRun.cache, cleanRun.cache];
   const progress = (offset: number) => (done: number) => options.onProgress?.(offset + done, 2 * senders.length);
   const batching = {
