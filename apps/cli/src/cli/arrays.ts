@@ -1,12 +1,11 @@
 /**
  * Small conversions between file arrays and what the analyses take.
  */
-import { MechintError, Tensor, halfToFloat32 } from '@mechint/core';
+import { MechintError, Tensor } from '@mechint/core';
 
-/** The values of a numeric tensor as a `Float64Array` (float16 bits decoded). */
+/** The values of a numeric tensor as a `Float64Array` (float16 converted by value). */
 export function float64Of(tensor: Tensor): Float64Array {
   if (tensor.dtype === 'bool') throw new MechintError('UNSUPPORTED_DTYPE', 'Expected numbers; got a bool array. Save it as float64.');
-  if (tensor.dtype === 'float16') return Float64Array.from(halfToFloat32(tensor.data as Uint16Array));
   return tensor.clone('float64').data as Float64Array;
 }
 

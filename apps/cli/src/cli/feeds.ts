@@ -3,7 +3,7 @@
  * integer arrays are widened to the integer type the model takes (numpy writes int32 on some
  * platforms), and a wrong kind of number is refused with the dtype to write.
  */
-import { MechintError, Tensor, halfToFloat32, type DType, type HookedModel } from '@mechint/core';
+import { MechintError, Tensor, type DType, type HookedModel } from '@mechint/core';
 import { inputPath, readArrays } from './files.js';
 
 const INTEGER = new Set<DType>(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
@@ -15,7 +15,6 @@ function convert(name: string, tensor: Tensor, expected: DType | undefined): Ten
   if (!sameKind) {
     throw new MechintError('DTYPE_MISMATCH', `Input '${name}' is ${tensor.dtype} but the model takes ${expected}; write it as ${expected} (numpy: x.astype('${expected}')).`, { details: { name } });
   }
-  if (tensor.dtype === 'float16') return new Tensor('float32', halfToFloat32(tensor.data as Uint16Array), tensor.shape).clone(expected);
   return tensor.clone(expected);
 }
 
