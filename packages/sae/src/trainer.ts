@@ -213,10 +213,10 @@ export class SAETrainer {
     let step = state?.step ?? 0;
     let last = { loss: NaN, mse: NaN, l0: NaN };
     let lastCheckpoint: string | undefined;
-    const snapshot = async (): Promise<TrainerState> => ({
+    const snapshot = async (hostParams: Record<string, Tensor<'float32'>>): Promise<TrainerState> => ({
       step,
       rows: stream.rows,
-      tensors: { ...(await toHost(moments)), ...(params['log_threshold'] === undefined ? {} : { log_threshold: (await toHost(params))['log_threshold']! }), steps_since_fired: Tensor.from(sinceFired.slice(), [cfg.dSae]) as Tensor<'float32'>, window_fired: Tensor.from(windowFired.slice(), [cfg.dSae]) as Tensor<'float32'> },
+      tensors: { ...(await toHost(moments)), ...(hostParams['log_threshold'] === undefined ? {} : { log_threshold: hostParams['log_threshold'] }), steps_since_fired: Tensor.from(sinceFired.slice(), [cfg.dSae]) as Tensor<'float32'>, window_fired: Tensor.from(windowFired.slice(), [cfg.dSae]) as Tensor<'float32'> },
       scalars: { window_rows: windowRows, threshold: this.#threshold, ...(normScale === undefined ? {} : { norm_scaling_factor: normScale }) },
     });
 
@@ -285,11 +285,12 @@ export class SAETrainer {
       }
       options.onProgress?.({ step, steps: options.steps, loss: last.loss, mse: last.mse, extra: out['extra']!.data[0] as number, l0: last.l0, deadFeatures: sinceFired.reduce((c, s) => c + (s > window ? 1 : 0), 0), lr: lrNow, resampled });
       if (options.checkpoint !== undefined && (step % options.checkpoint.every === 0 || step === options.steps)) {
-        await this.publish(params, backend, windowFired, windowRows);
-        lastCheckpoint = await writeCheckpoint(options.checkpoint.dir, this.sae, await snapshot(), options.checkpoint.keep ?? 2);
+        const hostParams = await toHost(params);
+        await this.publish(hostParams, backend, windowFired, windowRows);
+        lastCheckpoint = await writeCheckpoint(options.checkpoint.dir, this.sae, await snapshot(hostParams), options.checkpoint.keep ?? 2);
       }
     }
-    await this.publish(params, backend, windowFired, windowRows);
+    await this.publish(await toHost(params), backend, windowFired, windowRows);
     if (normScale !== undefined) await this.sae.foldActivationNormScalingFactor(normScale, { backend });
     return {
       steps: step,
@@ -341,9 +342,8 @@ export class SAETrainer {
   }
 
   /** Writes the training parameters back into the SAE in SAELens's layout. */
-  private async publish(resident: Resident, backend: Backend, windowFired: Float32Array, windowRows: number): Promise<void> {
+  private async publish(params: Record<string, Tensor<'float32'>>, backend: Backend, windowFired: Float32Array, windowRows: number): Promise<void> {
     const { cfg } = this.sae;
-    const params = await toHost(resident);
     let threshold: Tensor<'float32'> | undefined;
     if (cfg.architecture === 'jumprelu') threshold = Tensor.from(Float32Array.from(params['log_threshold']!.data, Math.exp), [cfg.dSae]) as Tensor<'float32'>;
     else if (cfg.architecture === 'batchtopk' || cfg.architecture === 'matryoshka') threshold = Tensor.from(new Float32Array(cfg.dSae).fill(this.#threshold), [cfg.dSae]) as Tensor<'float32'>;
