@@ -68,17 +68,11 @@ export function scoredPositions(repeated: number): number[] {
  * ```
  */
 export function inductionAccuracy(logits: Tensor, targets: Tensor<'int64'>, repeated: number): number {
-  const [batch, positions, vocab] = logits.shape as [number, number, number];
-  const data = logits.data as Float32Array;
   let hits = 0;
   let total = 0;
-  for (let b = 0; b < batch; b++) {
-    for (const p of scoredPositions(repeated)) {
-      const row = data.subarray((b * positions + p) * vocab, (b * positions + p + 1) * vocab);
-      const top = row.indexOf(Math.max(...row));
-      hits += BigInt(top) === targets.get(b, p + 1) ? 1 : 0;
-      total++;
-    }
+  for (const { row, target } of scoredRows(logits, targets, repeated)) {
+    hits += row.indexOf(Math.max(...row)) === target ? 1 : 0;
+    total++;
   }
   return hits / total;
 }
@@ -88,18 +82,24 @@ export function inductionAccuracy(logits: Tensor, targets: Tensor<'int64'>, repe
  * version of {@link inductionAccuracy} (0 is perfect, `−ln 23 ≈ −3.1` is a uniform guess).
  */
 export function inductionLogProb(logits: Tensor, targets: Tensor<'int64'>, repeated: number): number {
-  const [batch, positions, vocab] = logits.shape as [number, number, number];
-  const data = logits.data as Float32Array;
   let sum = 0;
   let total = 0;
-  for (let b = 0; b < batch; b++) {
-    for (const p of scoredPositions(repeated)) {
-      const row = data.subarray((b * positions + p) * vocab, (b * positions + p + 1) * vocab);
-      const max = Math.max(...row);
-      const logZ = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
-      sum += row[Number(targets.get(b, p + 1))]! - logZ;
-      total++;
-    }
+  for (const { row, target } of scoredRows(logits, targets, repeated)) {
+    const max = Math.max(...row);
+    const logZ = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    sum += row[target]! - logZ;
+    total++;
   }
   return sum / total;
+}
+
+/** The logits row of every scored position with the token that comes next there. */
+function* scoredRows(logits: Tensor, targets: Tensor<'int64'>, repeated: number): Generator<{ row: Float32Array; target: number }> {
+  const [batch, positions, vocab] = logits.shape as [number, number, number];
+  const data = logits.data as Float32Array;
+  for (let b = 0; b < batch; b++) {
+    for (const p of scoredPositions(repeated)) {
+      yield { row: data.subarray((b * positions + p) * vocab, (b * positions + p + 1) * vocab), target: Number(targets.get(b, p + 1)) };
+    }
+  }
 }

@@ -86,12 +86,7 @@ function rowOffset(l: Logits, b: number, p: number): number {
  */
 export function logitOf(options: LogitMetricOptions & { token: PerItem }): Metric {
   const label = 'logitOf';
-  const pick = (outputs: Outputs) => {
-    const l = logitsOf(outputs, options.output, label);
-    const pos = perItem(options.position ?? -1, l.batch, l.pos, 'position', label);
-    const tok = perItem(options.token, l.batch, l.vocab, 'token', label);
-    return { l, pos, tok };
-  };
+  const pick = (outputs: Outputs) => tokenAtPosition(outputs, options, label);
   return named(
     (outputs) => {
       const { l, pos, tok } = pick(outputs);
@@ -107,6 +102,12 @@ export function logitOf(options: LogitMetricOptions & { token: PerItem }): Metri
       return { output: l.name, seed: new Tensor('float32', seed, outputs[l.name]!.shape) };
     },
   );
+}
+
+/** The logits, and per batch item the position and token that `logitOf` / `probOf` read. */
+function tokenAtPosition(outputs: Outputs, options: LogitMetricOptions & { token: PerItem }, label: string) {
+  const l = logitsOf(outputs, options.output, label);
+  return { l, pos: perItem(options.position ?? -1, l.batch, l.pos, 'position', label), tok: perItem(options.token, l.batch, l.vocab, 'token', label) };
 }
 
 /**
@@ -177,9 +178,7 @@ function softmaxRow(data: Float32Array, offset: number, n: number, out: Float64A
 export function probOf(options: LogitMetricOptions & { token: PerItem }): Metric {
   const label = 'probOf';
   const probs = (outputs: Outputs) => {
-    const l = logitsOf(outputs, options.output, label);
-    const pos = perItem(options.position ?? -1, l.batch, l.pos, 'position', label);
-    const tok = perItem(options.token, l.batch, l.vocab, 'token', label);
+    const { l, pos, tok } = tokenAtPosition(outputs, options, label);
     const rows = Array.from({ length: l.batch }, (_, b) => {
       const p = new Float64Array(l.vocab);
       softmaxRow(l.data, rowOffset(l, b, pos[b]!), l.vocab, p);
