@@ -3,7 +3,7 @@
  */
 import { MechintError } from '@mechint/core';
 import type { BackendOption } from './backend.js';
-import { toPair, type Activations } from './input.js';
+import { assertFinite, toPair, type Activations, type Samples } from './input.js';
 import { linearCkaTerms, type LinearCkaTerms } from './kernels/cka-terms.js';
 import { gramHsic, type HsicTerms } from './kernels/gram-cka.js';
 
@@ -49,13 +49,29 @@ export async function cka(x: Activations, y: Activations, options: CkaOptions = 
   const sigma = options.sigma ?? 1;
   if (kernel !== 'linear' && kernel !== 'rbf') throw new MechintError('INVALID_ARGUMENT', `kernel must be 'linear' or 'rbf'; got '${String(kernel)}'.`);
   if (!(sigma > 0 && Number.isFinite(sigma))) throw new MechintError('INVALID_ARGUMENT', `sigma must be a positive fraction of the median distance; got ${sigma}. Kornblith et al. use 1 (and 0.2–0.8 in their sweeps).`);
-  const [a, b] = toPair(x, y, debiased ? 4 : 2);
+  const [a, b] = toPair(x, y, debiased ? 4 : 2, 'deferred');
   const featureCost = a.n * (a.p * a.p + b.p * b.p + a.p * b.p);
   const sampleCost = a.n * a.n * (a.p + b.p);
-  let terms: HsicTerms;
-  if (kernel === 'linear' && featureCost <= sampleCost) terms = fromFeatureTerms(await linearCkaTerms(a, b, debiased, options));
-  else terms = await gramHsic(a, b, kernel, sigma, debiased, options);
-  return ratio(terms);
+  if (kernel === 'linear' && featureCost <= sampleCost) {
+    const sums = await linearCkaTerms(a, b, debiased, options);
+    if (![sums.xy, sums.xx, sums.yy].every(Number.isFinite)) nonFinite(a, b);
+    return ratio(fromFeatureTerms(sums));
+  }
+  assertFinite(a, 'X');
+  assertFinite(b, 'Y');
+  return ratio(await gramHsic(a, b, kernel, sigma, debiased, options));
+}
+
+/**
+ * The error for feature-space sums that came out NaN or ±∞: the first non-finite input value,
+ * or, when every input is finite, products too large for the inputs' dtype.
+ */
+function nonFinite(a: Samples, b: Samples): never {
+  assertFinite(a, 'X');
+  assertFinite(b, 'Y');
+  throw new MechintError('INVALID_ARGUMENT', `The products of X and Y overflow ${a.tensor.dtype}: some activations are too large (around 1e19 or more in float32). Pass float64 activations (t.clone('float64')) or rescale them; CKA is invariant to scaling.`, {
+    details: { dtype: a.tensor.dtype },
+  });
 }
 
 /**

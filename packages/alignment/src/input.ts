@@ -23,10 +23,18 @@ export interface Samples {
 const INTEGER_DTYPES = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32']);
 
 /**
- * Checks `x` and returns it as a float tensor: rank 2, at least `minSamples` rows, at least one
- * column, every value finite. `name` appears in error messages (`'X'`, `'Y'`). @internal
+ * How {@link toSamples} checks that every value is finite: `'now'`, or `'deferred'` for a caller
+ * whose graph kernel turns any NaN or ±∞ into a non-finite result and then calls
+ * {@link assertFinite} — one pass over the data saved on the common, clean path. @internal
  */
-export function toSamples(x: Activations, name: string, minSamples = 2): Samples {
+export type FiniteCheck = 'now' | 'deferred';
+
+/**
+ * Checks `x` and returns it as a float tensor: rank 2, at least `minSamples` rows, at least one
+ * column, every value finite (unless `finite` is `'deferred'`). `name` appears in error messages
+ * (`'X'`, `'Y'`). @internal
+ */
+export function toSamples(x: Activations, name: string, minSamples = 2, finite: FiniteCheck = 'now'): Samples {
   const tensor = asFloatTensor(x, name);
   if (tensor.rank !== 2) {
     throw new MechintError('SHAPE_MISMATCH', `${name} must be a [samples, features] matrix; got shape [${tensor.shape.join(', ')}]. Flatten other axes into samples first, e.g. t.reshape([-1, t.shape.at(-1)]).`, {
@@ -36,15 +44,20 @@ export function toSamples(x: Activations, name: string, minSamples = 2): Samples
   const [n, p] = tensor.shape as [number, number];
   if (n < minSamples) throw new MechintError('INVALID_ARGUMENT', `${name} has ${n} sample(s); this method needs at least ${minSamples}.`, { details: { name, n, minSamples } });
   if (p < 1) throw new MechintError('INVALID_ARGUMENT', `${name} has no features (shape [${n}, 0]); pass at least one column.`, { details: { name } });
-  const data = tensor.data;
-  if (!allFinite(data)) {
-    const i = data.findIndex((v) => !Number.isFinite(v));
-    const row = Math.floor(i / p);
-    throw new MechintError('INVALID_ARGUMENT', `${name} holds ${data[i]} at [${row}, ${i - row * p}]; remove or impute non-finite values first.`, {
-      details: { name, row, column: i - row * p },
-    });
-  }
-  return { tensor, n, p };
+  const samples = { tensor, n, p };
+  if (finite === 'now') assertFinite(samples, name);
+  return samples;
+}
+
+/** Throws `INVALID_ARGUMENT` naming the first NaN or ±∞ of `x` and where it is. @internal */
+export function assertFinite(x: Samples, name: string): void {
+  const data = x.tensor.data;
+  if (allFinite(data)) return;
+  const i = data.findIndex((v) => !Number.isFinite(v));
+  const row = Math.floor(i / x.p);
+  throw new MechintError('INVALID_ARGUMENT', `${name} holds ${data[i]} at [${row}, ${i - row * x.p}]; remove or impute non-finite values first.`, {
+    details: { name, row, column: i - row * x.p },
+  });
 }
 
 /**
@@ -71,9 +84,9 @@ function allFinite(data: Float32Array | Float64Array): boolean {
  * Validates a pair measured on the same samples: equal sample counts (`SHAPE_MISMATCH`
  * otherwise) and one shared dtype (float64 when they differ). @internal
  */
-export function toPair(x: Activations, y: Activations, minSamples = 2): [Samples, Samples] {
-  let a = toSamples(x, 'X', minSamples);
-  let b = toSamples(y, 'Y', minSamples);
+export function toPair(x: Activations, y: Activations, minSamples = 2, finite: FiniteCheck = 'now'): [Samples, Samples] {
+  let a = toSamples(x, 'X', minSamples, finite);
+  let b = toSamples(y, 'Y', minSamples, finite);
   if (a.n !== b.n) {
     throw new MechintError('SHAPE_MISMATCH', `X has ${a.n} samples and Y has ${b.n}; both must hold the same stimuli in the same order (rows).`, { details: { nX: a.n, nY: b.n } });
   }

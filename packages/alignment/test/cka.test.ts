@@ -84,6 +84,22 @@ describe('cka bad input', () => {
     inf.data[4] = Number.POSITIVE_INFINITY;
     await expectCode(() => cka(inf, x), 'INVALID_ARGUMENT', /Infinity at \[1, 1\]/);
   });
+
+  it('names the first NaN of either side, on the feature-space and the Gram-matrix routes', async () => {
+    const x = randomMatrix(10, 3, 1);
+    const nan = x.clone();
+    nan.data[7] = Number.NaN;
+    await expectCode(() => cka(x, nan), 'INVALID_ARGUMENT', /^Y holds NaN at \[2, 1\]/);
+    await expectCode(() => cka(nan, x, { debiased: true }), 'INVALID_ARGUMENT', /^X holds NaN at \[2, 1\]/);
+    await expectCode(() => cka(x, nan, { kernel: 'rbf' }), 'INVALID_ARGUMENT', /^Y holds NaN at \[2, 1\]/);
+  });
+
+  it('reports float32 products that overflow instead of returning NaN', async () => {
+    const huge = randomMatrix(10, 3, 1).clone('float32');
+    for (let i = 0; i < huge.size; i++) huge.data[i]! *= 1e20;
+    await expectCode(() => cka(huge, huge), 'INVALID_ARGUMENT', /overflow float32.*float64/);
+    expect(await cka(huge.clone('float64'), huge.clone('float64'))).toBeCloseTo(1, 12);
+  });
 });
 
 describe('MinibatchCka', () => {
