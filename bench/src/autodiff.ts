@@ -20,6 +20,8 @@ const VOCAB = 50257;
 const THREADS = 2;
 const RESID = 'blocks.6.hook_resid_pre';
 const PARAM = 'blocks.0.attn.W_Q.weight';
+/** The embedding table, whose gradient comes back as the rows the tokens read. */
+const EMBED = 'embed.weight';
 /** Salts of the token and seed hashes; autodiff_baseline.py uses the same. */
 const TOKEN_SALT = 0x9e3779b9;
 const SEED_SALT = 0x85ebca6b;
@@ -79,7 +81,7 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
   const buildStart = performance.now();
   const { grads } = await model.runWithGrad({ tokens }, options);
   const firstCall = performance.now() - buildStart;
-  const checked = { [RESID]: grads[RESID]!, [PARAM]: grads[PARAM]! };
+  const checked = { [RESID]: grads[RESID]!, [PARAM]: grads[PARAM]!, [EMBED]: grads[EMBED]! };
   const backward = await measure(() => model.runWithGrad({ tokens }, options), { runs });
   const activationOnly = await measure(() => model.runWithGrad({ tokens }, { of: 'logits', wrt: [RESID], seed }), { runs });
   const peak = peakMemoryMiB();

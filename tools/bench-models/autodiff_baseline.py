@@ -35,6 +35,7 @@ from timing import time_ms, peak_rss_mib
 
 RESID = "blocks.6.hook_resid_pre"
 PARAM = "blocks.0.attn.W_Q.weight"
+EMBED = "embed.weight"
 TOKEN_SALT = 0x9E3779B9
 SEED_SALT = 0x85EBCA6B
 
@@ -98,7 +99,7 @@ def main():
     if len(sys.argv) == 7:
         forward_backward()
         params = dict(model.named_parameters())
-        np.savez(sys.argv[6], **{RESID: resid[RESID].grad.numpy(), PARAM: params[PARAM].grad.numpy()})
+        np.savez(sys.argv[6], **{RESID: resid[RESID].grad.numpy(), PARAM: params[PARAM].grad.numpy(), EMBED: params[EMBED].grad.numpy()})
 
     print(
         json.dumps(

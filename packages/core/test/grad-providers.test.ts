@@ -1,4 +1,4 @@
-import { Backend, Tensor, decodeModel, gradients } from '../src/index.node.js';
+import { Backend, Tensor, decodeModel, denseFromRows, gradients } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
 import { modelBytes, reference } from './helpers/fixtures.js';
 import { standInForMissing } from '../../../tools/providers.js';
@@ -27,6 +27,18 @@ if (typeof webgpu === 'string') {
       const onCpu = await (await cpu.session(model)).run(feeds);
       const onGpu = await (await webgpu.session(model)).run(feeds);
       for (const w of wrt) expect(closeness(onGpu[grads[w]!]!, onCpu[grads[w]!]!, 1e-4, 1e-6)).toBeLessThanOrEqual(1);
+    });
+
+    it('agree with the CPU provider on an embedding table’s row gradients (rowSparse)', async () => {
+      const ref = reference('gpt2l');
+      const { model, rows, seedInput } = gradients(decodeModel(modelBytes('gpt2l')), { of: 'logits', wrt: ['embed.weight'], seed: 'input', rowSparse: true });
+      const feeds = { tokens: ref['input.tokens']!, [seedInput!]: ref['grad.logits']! };
+      const { indices, values, shape } = rows['embed.weight']!;
+      const dense = async (backend: Backend) => {
+        const out = await (await backend.session(model)).run(feeds);
+        return denseFromRows(out[indices]!, out[values]!, shape);
+      };
+      expect(closeness(await dense(webgpu), await dense(cpu), 1e-4, 1e-6)).toBeLessThanOrEqual(1);
     });
   });
 }

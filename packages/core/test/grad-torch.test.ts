@@ -1,4 +1,4 @@
-import { Backend, GraphBuilder, HookedModel, Tensor, decodeModel, gradients, type ModelIR } from '../src/index.node.js';
+import { Backend, GraphBuilder, HookedModel, Tensor, decodeModel, denseFromRows, gradients, type ModelIR } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
 import { activationNames, fixturePath, modelBytes, reference } from './helpers/fixtures.js';
 
@@ -29,6 +29,18 @@ describe('the 2-layer transformer', () => {
     const out = await run(model, { tokens: ref['input.tokens']!, [seedInput!]: ref['grad.logits']! });
     for (const p of params) close(out[grads[p]!]!, ref[`grad.param.${p}`]!);
     for (const k of resid) close(out[grads[names[k]!]!]!, ref[`grad.${k}`]!);
+  });
+
+  it('returns the embedding table’s gradient as the rows read (rowSparse), which densify to torch’s', async () => {
+    const { model, grads, rows, seedInput } = gradients(decodeModel(modelBytes('gpt2l')), { of: 'logits', wrt: params, seed: 'input', rowSparse: true });
+    expect(Object.keys(rows)).toContain('embed.weight');
+    expect(grads['embed.weight']).toBeUndefined();
+    const tokens = ref['input.tokens']!;
+    const out = await run(model, { tokens, [seedInput!]: ref['grad.logits']! });
+    const embed = rows['embed.weight']!;
+    expect(Array.from(out[embed.indices]!.data)).toEqual(Array.from(tokens.data));
+    for (const [p, r] of Object.entries(rows)) close(denseFromRows(out[r.indices]!, out[r.values]!, r.shape), ref[`grad.param.${p}`]!);
+    for (const p of params.filter((name) => !(name in rows))) close(out[grads[p]!]!, ref[`grad.param.${p}`]!);
   });
 });
 
@@ -86,9 +98,9 @@ describe('HookedModel.runWithGrad', () => {
   it('differentiates with respect to hook points by name', async () => {
     const ref = reference('gpt2l');
     const model = await HookedModel.load(fixturePath('gpt2l.onnx'));
-    const { grads, outputs } = await model.runWithGrad({ tokens: ref['input.tokens']! }, { of: 'logits', wrt: ['blocks.1.hook_resid_pre', 'unembed.weight'], seed: ref['grad.logits']! });
+    const { grads, outputs } = await model.runWithGrad({ tokens: ref['input.tokens']! }, { of: 'logits', wrt: ['blocks.1.hook_resid_pre', 'unembed.weight', 'embed.weight', 'pos_embed.weight'], seed: ref['grad.logits']! });
     close(grads['blocks.1.hook_resid_pre']!, ref['grad.act.blocks.1.hook_resid_pre']!);
-    close(grads['unembed.weight']!, ref['grad.param.unembed.weight']!);
+    for (const p of ['unembed.weight', 'embed.weight', 'pos_embed.weight']) close(grads[p]!, ref[`grad.param.${p}`]!);
     close(outputs['logits']!, ref['output.logits']!);
   });
 });

@@ -43,14 +43,33 @@ export interface GradientsOptions {
    * then runs on sequences of exactly this length. Required when there are such nodes.
    */
   steps?: number;
+  /**
+   * Return the gradient of a float parameter that is only ever read by `Gather` along axis 0 —
+   * an embedding table — as the rows that were read and their gradients ({@link GradientGraph.rows})
+   * instead of a dense table of zeros with a few rows filled. A 50 257-row table read by 128 tokens
+   * then moves 128 rows, not 154 MB. Defaults to false.
+   */
+  rowSparse?: boolean;
+}
+
+/** A row-sparse gradient: `dense[indices[i]] += values[i]` over a zero table of the parameter's shape. */
+export interface RowGradient {
+  /** Output holding the row indices read, int64 `[m]` (negative ones count from the end, as in `Gather`). */
+  readonly indices: string;
+  /** Output holding the gradient of each row read, `[m, ...shape.slice(1)]`. */
+  readonly values: string;
+  /** Shape of the parameter (and of its dense gradient). */
+  readonly shape: readonly number[];
 }
 
 /** The differentiated model and where to find its gradients. */
 export interface GradientGraph {
   /** The original model plus the backward nodes; its outputs are the original ones, then the gradients. */
   readonly model: ModelIR;
-  /** Output name of the gradient of each `wrt` value. */
+  /** Output name of the gradient of each `wrt` value, except those in {@link GradientGraph.rows}. */
   readonly grads: Readonly<Record<string, string>>;
+  /** With `rowSparse`: the `wrt` parameters whose gradients are returned as rows. */
+  readonly rows: Readonly<Record<string, RowGradient>>;
   /** Name of the seed input, with `seed: 'input'`. */
   readonly seedInput: string | undefined;
 }
@@ -101,10 +120,18 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     return sum;
   };
   const shapes = options.shapes ?? new Map<string, readonly Dim[]>();
+  const tables = options.rowSparse === true ? embeddingTables(graph, options) : new Map<string, readonly number[]>();
+  const rowParts = new Map<string, { indices: string; values: string }[]>();
   for (const node of [...order].reverse()) {
     if (!node.output.some((o) => relevant.has(o))) continue;
     const outputGrads = node.output.map((o) => (relevant.has(o) ? total(o) : undefined));
     if (outputGrads.every((g) => g === undefined)) continue;
+    const table = tables.get(node.input[0]!);
+    if (node.opType === 'Gather' && table !== undefined) {
+      const parts = rowParts.get(node.input[0]!) ?? rowParts.set(node.input[0]!, []).get(node.input[0]!)!;
+      parts.push(readRows(splicer, node.input[1]!, outputGrads[0]!, table));
+      continue;
+    }
     const needs = node.input.map((i) => i !== '' && relevant.has(i));
     const nodeRule = options.nodeOverrides?.[node.name];
     if (!needs.some(Boolean) || (nodeRule === undefined && NON_DIFFERENTIABLE.has(node.opType))) continue;
@@ -119,13 +146,53 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     });
   }
   const grads: Record<string, string> = {};
+  const rows: Record<string, RowGradient> = {};
   for (const w of options.wrt) {
+    const parts = rowParts.get(w);
+    if (parts !== undefined) {
+      rows[w] = { indices: concatOutput(graph, splicer, `${w}__grad_indices`, parts.map((p) => p.indices)), values: concatOutput(graph, splicer, `${w}__grad_rows`, parts.map((p) => p.values)), shape: tables.get(w)! };
+      continue;
+    }
     const name = graph.uniqueName(`${w}__grad`);
     splicer.node('Identity', [total(w) ?? filledLike(splicer, w, graph.typeOf(w), 0)], {}, [name]);
     graph.addOutput(name, graph.typeOf(w));
     grads[w] = name;
   }
-  return { model: variant, grads, seedInput: options.seed === 'input' ? GRAD_SEED_INPUT : undefined };
+  return { model: variant, grads, rows, seedInput: options.seed === 'input' ? GRAD_SEED_INPUT : undefined };
+}
+
+/**
+ * The `wrt` float parameters that only `Gather` nodes read, as their data along axis 0 and with
+ * no rule override — embedding tables — by name, with their shapes.
+ */
+function embeddingTables(graph: ModelIR['graph'], options: GradientsOptions): Map<string, readonly number[]> {
+  const tables = new Map<string, readonly number[]>();
+  if (options.overrides?.['Gather'] !== undefined) return tables;
+  for (const w of options.wrt) {
+    const init = graph.initializer(w);
+    const readers = graph.consumersOf(w);
+    const gathersRows = (n: NodeProto) => n.opType === 'Gather' && n.input[0] === w && n.input[1] !== w && (n.attribute.find((a) => a.name === 'axis')?.i ?? 0n) === 0n && options.nodeOverrides?.[n.name] === undefined;
+    const float = init?.dataType === 1 || init?.dataType === 11;
+    if (float && init.dims.length > 0 && readers.length > 0 && readers.every(gathersRows) && !graph.outputs.some((o) => o.name === w)) tables.set(w, init.dims.map(Number));
+  }
+  return tables;
+}
+
+/** The rows one `Gather` read, `[m]` int64, and their gradients `[m, ...rest]`. */
+function readRows(splicer: Splicer, indices: string, grad: string, table: readonly number[]): { indices: string; values: string } {
+  const ints = (values: readonly number[]) => splicer.constant(Tensor.from(values.map(BigInt), [values.length], 'int64'));
+  return {
+    indices: splicer.op('Reshape', [splicer.op('Cast', [indices], { to: 7n }), ints([-1])]),
+    values: splicer.op('Reshape', [grad, ints([-1, ...table.slice(1)])]),
+  };
+}
+
+/** A new graph output `hint` (made unique) holding `parts` concatenated along axis 0. */
+function concatOutput(graph: ModelIR['graph'], splicer: Splicer, hint: string, parts: readonly string[]): string {
+  const name = graph.uniqueName(hint);
+  splicer.node(parts.length === 1 ? 'Identity' : 'Concat', parts, parts.length === 1 ? {} : { axis: 0n }, [name]);
+  graph.addOutput(name);
+  return name;
 }
 
 /** A copy of `model`, with its recurrent nodes unrolled over `options.steps` when one lies between `wrt` and `of`. */

@@ -1,7 +1,8 @@
 /**
  * Reverse-mode automatic differentiation of ONNX graphs.
  */
-export { GRAD_SEED_INPUT, gradients, type GradientGraph, type GradientsOptions } from './gradients.js';
+export { GRAD_SEED_INPUT, gradients, type GradientGraph, type GradientsOptions, type RowGradient } from './gradients.js';
+export { denseFromRows } from './dense-rows.js';
 export { GradContext, type GradRule } from './context.js';
 export { NON_DIFFERENTIABLE, differentiableOps, registerGradRule } from './rules/index.js';
 export { unrollRecurrent } from './unroll.js';

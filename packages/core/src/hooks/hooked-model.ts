@@ -13,7 +13,8 @@ import { dataValues } from './dataflow.js';
 import { execute, type ExecuteContext, type HookFunction } from './execute.js';
 import { buildHookTable, type HookPoint } from './hook-points.js';
 import type { Intervention } from './interventions.js';
-import { GRAD_SEED_INPUT, gradients } from '../grad/gradients.js';
+import { GRAD_SEED_INPUT, gradients, type GradientGraph } from '../grad/gradients.js';
+import { denseFromRows } from '../grad/dense-rows.js';
 import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
@@ -102,7 +103,7 @@ export class HookedModel {
   /** What attention recognition found (see {@link HookedModel.describeAttention}). */
   readonly attention: AttentionReport;
   readonly #context: ExecuteContext;
-  readonly #gradOutputs = new Map<string, Readonly<Record<string, string>>>();
+  readonly #gradOutputs = new Map<string, Pick<GradientGraph, 'grads' | 'rows'>>();
 
   private constructor(model: ModelIR, backend: Backend, hookPoints: readonly HookPoint[], attention: AttentionReport, order: ReadonlyMap<string, number>) {
     this.model = model;
@@ -178,17 +179,21 @@ export class HookedModel {
     const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
     const session = await this.backend.session(() => {
       const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
-      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, ...(steps === undefined ? {} : { steps }) });
-      this.#gradOutputs.set(key, built.grads);
+      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, rowSparse: true, ...(steps === undefined ? {} : { steps }) });
+      this.#gradOutputs.set(key, built);
       return built.model;
     }, { key });
-    const names = this.#gradOutputs.get(key)!;
+    const { grads: names, rows } = this.#gradOutputs.get(key)!;
     const seedFeed = options.seed === undefined ? {} : { [GRAD_SEED_INPUT]: options.seed };
     const result = await session.run({ ...feeds, ...seedFeed });
     const graphOutputs = this.model.graph.outputs.map((o) => o.name);
+    const gradOf = (value: string): Tensor => {
+      const read = rows[value];
+      return read === undefined ? result[names[value]!]! : denseFromRows(result[read.indices]!, result[read.values]!, read.shape);
+    };
     return {
       outputs: Object.fromEntries(graphOutputs.map((o) => [o, result[o]!])),
-      grads: Object.fromEntries(options.wrt.map((w, i) => [w, result[names[wrt[i]!]!]!])),
+      grads: Object.fromEntries(options.wrt.map((w, i) => [w, gradOf(wrt[i]!)])),
     };
   }
 
