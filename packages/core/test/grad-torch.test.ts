@@ -38,7 +38,7 @@ describe('the 2-layer transformer', () => {
     const tokens = ref['input.tokens']!;
     const out = await run(model, { tokens, [seedInput!]: ref['grad.logits']! });
     const embed = rows['embed.weight']!;
-    expect(Array.from(out[embed.indices]!.data)).toEqual(Array.from(tokens.data));
+    expect(Array.from(out[embed.indices]!.data as BigInt64Array)).toEqual(Array.from(tokens.data as BigInt64Array));
     for (const [p, r] of Object.entries(rows)) close(denseFromRows(out[r.indices]!, out[r.values]!, r.shape), ref[`grad.param.${p}`]!);
     for (const p of params.filter((name) => !(name in rows))) close(out[grads[p]!]!, ref[`grad.param.${p}`]!);
   });
