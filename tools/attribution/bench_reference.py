@@ -19,7 +19,6 @@ Prints one JSON line: {"tool": "torch", "ms": [...]}.
 import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -28,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools", "bench-models"))
+from timing import time_ms  # noqa: E402
 
 STEPS = 50
 
@@ -99,12 +99,7 @@ def main():
         weights_path, seq, token, runs, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
         task = gpt2_task(weights_path, seq, token)
     torch.set_num_threads(threads)
-    task()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        task()
-        times.append((time.perf_counter() - start) * 1000.0)
+    times = time_ms(task, runs)
     print(json.dumps({"tool": "torch", "torch_version": torch.__version__, "threads": threads, "ms": times}))
 
 

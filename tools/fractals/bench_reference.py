@@ -14,6 +14,8 @@ import time
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from reference import logarithmic_n  # nolds's scale grid, as the reference values use
+
 
 def higuchi(x, kmax=10):
     b, n = x.shape
@@ -32,16 +34,6 @@ def basis(s, order):
     t = np.arange(s, dtype=np.float64)
     q, _ = np.linalg.qr(np.vander((t - t.mean()) / max(t.mean(), 1), order + 1))
     return q
-
-
-def logarithmic_n(min_n, max_n, factor):
-    max_i = int(np.floor(np.log(1.0 * max_n / min_n) / np.log(factor)))
-    ns = [min_n]
-    for i in range(max_i + 1):
-        n = int(np.floor(min_n * (factor ** i)))
-        if n > ns[-1]:
-            ns.append(n)
-    return ns
 
 
 def fit_slopes(scales, f):

@@ -14,12 +14,14 @@ Prints one JSON line: {"tool": "torch", "ms": [...], "peakMiB": ..., "loss": las
 """
 
 import json
-import resource
+import os
 import sys
-import time
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench-models"))
+from timing import peak_rss_mib, time_ms  # noqa: E402
 
 
 def main():
@@ -62,13 +64,8 @@ def main():
         for _ in range(steps):
             step()
 
-    run()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - t) * 1000)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    times = time_ms(run, runs)
+    peak = peak_rss_mib()
     print(json.dumps({"tool": "torch", "ms": times, "peakMiB": peak, "loss": last[0]}))
 
 

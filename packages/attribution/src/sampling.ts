@@ -45,14 +45,11 @@ export interface SmoothGradOptions extends AttributionOptions, BatchingOptions {
 export async function smoothGrad(model: HookedModel, inputs: Inputs, options: SmoothGradOptions): Promise<Attributions> {
   const { names, batch } = checkInputs(model, inputs);
   checkBatching(options);
-  const nSamples = options.nSamples ?? 5;
-  const stdevs = options.stdevs ?? 1.0;
-  ensure(Number.isInteger(nSamples) && nSamples >= 1, `nSamples must be an integer ≥ 1; got ${nSamples}.`);
-  ensure(Number.isFinite(stdevs) && stdevs >= 0, `stdevs must be ≥ 0; got ${stdevs}.`);
+  const { nSamples, stdevs } = sampling(options, 1.0);
   const output = outputOf(model, options.output);
   const seeds = await resolveTarget(model, output, inputs, batch, options.target);
   const normal = seededNormal(options.seed ?? 0);
-  const noisy = Object.fromEntries(names.map((n) => [n, Float32Array.from({ length: nSamples * dataOf(inputs[n]!).length }, (_, i) => dataOf(inputs[n]!)[i % dataOf(inputs[n]!).length]! + stdevs * normal())]));
+  const noisy = noisyCopies(inputs, names, nSamples, stdevs, normal);
   const { grads } = await expandedGradients(model, inputs, names, batch, seeds, {
     rows: nSamples * batch,
     itemOf: (r) => r % batch,
@@ -113,10 +110,7 @@ export interface GradientShapOptions extends AttributionOptions, BatchingOptions
 export async function gradientShap(model: HookedModel, inputs: Inputs, options: GradientShapOptions): Promise<Attributions> {
   const { names, batch } = checkInputs(model, inputs);
   checkBatching(options);
-  const nSamples = options.nSamples ?? 5;
-  const stdevs = options.stdevs ?? 0;
-  ensure(Number.isInteger(nSamples) && nSamples >= 1, `nSamples must be an integer ≥ 1; got ${nSamples}.`);
-  ensure(Number.isFinite(stdevs) && stdevs >= 0, `stdevs must be ≥ 0; got ${stdevs}.`);
+  const { nSamples, stdevs } = sampling(options, 0);
   const { refs, count } = baselineDistribution(inputs, names, options.baselines);
   const output = outputOf(model, options.output);
   const seeds = await resolveTarget(model, output, inputs, batch, options.target);
@@ -125,7 +119,7 @@ export async function gradientShap(model: HookedModel, inputs: Inputs, options: 
   const rows = nSamples * batch;
   const pick = Int32Array.from({ length: rows }, () => Math.min(count - 1, Math.floor(random() * count)));
   const alpha = Float32Array.from({ length: rows }, () => random());
-  const noisy = Object.fromEntries(names.map((n) => [n, Float32Array.from({ length: rows * itemSize(inputs[n]!) }, (_, i) => dataOf(inputs[n]!)[i % dataOf(inputs[n]!).length]! + (stdevs > 0 ? stdevs * normal() : 0))]));
+  const noisy = noisyCopies(inputs, names, nSamples, stdevs, normal);
   const diff = (name: string, r: number, k: number) => {
     const size = itemSize(inputs[name]!);
     return noisy[name]![r * size + k]! - refs[name]![pick[r]! * size + k]!;
@@ -148,4 +142,23 @@ export async function gradientShap(model: HookedModel, inputs: Inputs, options: 
       }),
     ),
   };
+}
+
+/** The sample count (default 5) and noise level (default `defaultStdevs`) of a sampling method, checked. */
+function sampling(options: { nSamples?: number; stdevs?: number }, defaultStdevs: number): { nSamples: number; stdevs: number } {
+  const nSamples = options.nSamples ?? 5;
+  const stdevs = options.stdevs ?? defaultStdevs;
+  ensure(Number.isInteger(nSamples) && nSamples >= 1, `nSamples must be an integer ≥ 1; got ${nSamples}.`);
+  ensure(Number.isFinite(stdevs) && stdevs >= 0, `stdevs must be ≥ 0; got ${stdevs}.`);
+  return { nSamples, stdevs };
+}
+
+/** `copies` stacked copies of every input, each value plus Gaussian noise of standard deviation `stdevs` (none drawn at 0). */
+function noisyCopies(inputs: Inputs, names: readonly string[], copies: number, stdevs: number, normal: () => number): Record<string, Float32Array> {
+  return Object.fromEntries(
+    names.map((name) => {
+      const x = dataOf(inputs[name]!);
+      return [name, Float32Array.from({ length: copies * x.length }, (_, i) => x[i % x.length]! + (stdevs > 0 ? stdevs * normal() : 0))];
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 import { readNpy, writeNpy } from '../src/io/index.js';
 import type { DType } from '../src/tensor/dtype.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { errorCode, expected, expectedData, expectedTensor, fixture, randomBytes, seededRandom } from './fixtures/io/reference.js';
+import { errorCode, expected, expectedData, expectedTensor, fixture, randomBytes } from './fixtures/io/reference.js';
+import { seededRandom } from '../src/random.js';
 
 const npyFiles = Object.keys(expected.npy);
 const cOrderV1 = npyFiles.filter((f) => expected.npy[f]!.order === 'C' && expected.npy[f]!.version?.[0] === 1 && expected.npy[f]!.descr === undefined);

@@ -2,7 +2,8 @@ import { unzipSync, zipSync } from 'fflate';
 import { readNpz, writeNpy, writeNpz } from '../src/io/index.js';
 import type { DType } from '../src/tensor/dtype.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { errorCode, expected, expectedData, fixture, randomBytes, seededRandom } from './fixtures/io/reference.js';
+import { errorCode, expected, expectedData, fixture, randomBytes } from './fixtures/io/reference.js';
+import { seededRandom } from '../src/random.js';
 
 const archives = Object.keys(expected.npz);
 const ALL_DTYPES: DType[] = ['float32', 'float64', 'float16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'];

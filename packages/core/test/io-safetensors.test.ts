@@ -1,7 +1,8 @@
 import { readSafetensors, writeSafetensors } from '../src/io/index.js';
 import type { DType } from '../src/tensor/dtype.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { errorCode, expected, expectedData, expectedTensor, fixture, randomBytes, seededRandom } from './fixtures/io/reference.js';
+import { errorCode, expected, expectedData, expectedTensor, fixture, randomBytes } from './fixtures/io/reference.js';
+import { seededRandom } from '../src/random.js';
 
 const reference = expected.safetensors['reference.safetensors']!;
 const bf16Names = Object.keys(reference.tensors).filter((n) => reference.tensors[n]!.safetensorsDtype === 'BF16');

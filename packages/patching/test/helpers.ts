@@ -32,17 +32,6 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** Awaits `p` and returns the MechintError code it rejects with. */
-export async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (MechintError.isInstance(e)) return e.code;
-    throw e;
-  }
-  throw new Error('expected a MechintError');
-}
-
 /** Awaits `p` and returns the MechintError it rejects with. */
 export async function errorOf(p: Promise<unknown>): Promise<MechintError> {
   try {
@@ -52,4 +41,9 @@ export async function errorOf(p: Promise<unknown>): Promise<MechintError> {
     throw e;
   }
   throw new Error('expected a MechintError');
+}
+
+/** Awaits `p` and returns the MechintError code it rejects with. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  return (await errorOf(p)).code;
 }

@@ -1,6 +1,5 @@
-import { MechintError } from '@mechint/core';
+import { MechintError, seededRandom } from '@mechint/core';
 import { curvature, localPCADimension, mleDimension, nearestNeighbours, participationRatio, twoNN } from '../src/index.js';
-import { prng } from './prng.js';
 import { references } from './references.js';
 
 const cloud = (name: string) => references.dimension.find((d) => d.name === name)!;
@@ -91,7 +90,7 @@ describe('curvature', () => {
   });
 
   it('a unit sphere: mean curvature 1, scalar curvature 2 (closed form), within 5 %', async () => {
-    const rand = prng(11);
+    const rand = seededRandom(11);
     const sphere = Array.from({ length: 1500 }, () => {
       const z = 2 * rand() - 1;
       const phi = 2 * Math.PI * rand();
