@@ -9,6 +9,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { AttentionReport } from './attention.js';
 import { subgraphReads } from '../onnx/graph.js';
 import { enclosingModules, moduleOf } from './scopes.js';
+import { subgraphHookPoints, type SubgraphLocation } from './subgraphs.js';
 
 /** Where a hook-point name comes from. */
 export type HookKind = 'value' | 'module-input' | 'module-output' | 'alias';
@@ -49,6 +50,11 @@ export interface HookPoint extends ValueMeta {
   readonly axes: HookAxes;
   /** Whether the value carries data from the inputs (shape computations and constants do not). */
   readonly data: boolean;
+  /**
+   * For a value inside an If / Loop / Scan body: where it lives. Its `value` is then its hook
+   * name, the output name runs return it under (see `plumbSubgraphValue`).
+   */
+  readonly subgraph?: SubgraphLocation;
 }
 
 interface NamedValue {
@@ -96,6 +102,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
       data: source.data.has(entry.value),
     });
   }
+  table.push(...subgraphHookPoints(graph, source.data, taken));
   return table;
 }
 

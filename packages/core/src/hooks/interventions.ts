@@ -14,6 +14,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { HookAxes, HookPoint } from './hook-points.js';
 import { resolveHook } from './selectors.js';
 import { Splicer } from './splicer.js';
+import { subgraphChain } from './subgraphs.js';
 
 /**
  * What an intervention does to the selected elements `x`:
@@ -174,9 +175,9 @@ function indicesFor(where: string, key: string, selection: IndexSelection, size:
 }
 
 function splice(model: ModelIR, p: Planned, k: number): void {
-  const graph = model.graph;
+  const graph = p.hook.subgraph === undefined ? model.graph : subgraphChain(model.graph, p.hook.subgraph).at(-1)!;
   const s = new Splicer(graph, model.opset() ?? 17, `${PREFIX}${k}`);
-  const target = p.hook.value;
+  const target = p.hook.subgraph?.value ?? p.hook.value;
   const producer = graph.producerOf(target)!;
   const before = s.name('before');
   producer.output = producer.output.map((o) => (o === target ? before : o));
@@ -184,7 +185,8 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   const rank = p.hook.shape!.length;
   const input = (suffix: string, type: TypeProto) => {
     const name = `${PREFIX}${k}_${suffix}`;
-    graph.inputs.push(create(ValueInfoProtoSchema, { name, type }));
+    model.graph.inputs.push(create(ValueInfoProtoSchema, { name, type }));
+    model.graph.invalidate();
     graph.invalidate();
     return name;
   };
@@ -206,6 +208,7 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   s.node('Where', [mask, replacement, before], {}, [target]);
   graph.proto.node = graph.topologicalOrder();
   graph.invalidate();
+  model.graph.invalidate();
 }
 
 function replacementOf(p: Planned, s: Splicer, before: string, input: (suffix: string, type: TypeProto) => string, elem: number): string {
