@@ -11,3 +11,4 @@ export type { IndexSelection, Intervention, InterventionOp } from './interventio
 export { moduleOf } from './scopes.js';
 export { registerModelPathReader } from './model-source.js';
 export { plumbSubgraphValue, subgraphValues, type SubgraphLocation, type SubgraphStep, type SubgraphValue } from './subgraphs.js';
+export { inlineBranches, type InlineBranchesOptions, type InlinedBranches } from './branch-inlining.js';

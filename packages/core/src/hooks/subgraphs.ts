@@ -119,7 +119,7 @@ export function subgraphChain(main: Graph, location: SubgraphLocation): Graph[] 
     const node = ownerOf(chain.at(-1)!.proto, step);
     const body = node.attribute.find((a) => a.name === step.attribute)?.g;
     if (body === undefined) throw new MechintError('UNKNOWN_VALUE', `Node '${step.node}' has no graph attribute '${step.attribute}'.`);
-    chain.push(new Graph(body));
+    chain.push(new Graph(body, chain.at(-1)));
   }
   return chain;
 }
@@ -228,7 +228,7 @@ function ownerOf(graph: GraphProto, step: SubgraphStep): NodeProto {
 export function scopedElemType(scopes: readonly Graph[], name: string, visiting: Set<string> = new Set()): number | undefined {
   for (let level = scopes.length - 1; level >= 0; level--) {
     const graph = scopes[level]!;
-    if (!graph.has(name)) continue;
+    if (graph.producerOf(name) === undefined && graph.initializer(name) === undefined && !graph.inputs.some((i) => i.name === name)) continue;
     const recorded = graph.typeOf(name);
     const described = recorded === undefined ? undefined : describeTensorType(recorded);
     if (described !== undefined) return described.elemType;
