@@ -164,6 +164,18 @@ describe('hand-built If / Loop / Scan with nested bodies and outer-scope reads',
     for (const output of TINY_OUTPUTS) expectClose(outputs[output]!, tiny[`edit.${name}.${output}`]!, { rtol: 0, atol: 1e-6 });
   });
 
+  it('does not record a value under an If inside a loop when every iteration takes the other branch', async () => {
+    const { cache } = await cf.runWithCache(tinyFeeds(true), { hooks: ['Loop_acc/body/If_inner/else_branch/be'] });
+    expect(cache.has('Loop_acc/body/If_inner/else_branch/be')).toBe(false);
+  });
+
+  it('refuses to stack a value under an If whose branch changes between iterations, naming the If', async () => {
+    const hook = 'Loop_acc/body/If_inner/then_branch/bt';
+    const error = await errorOf(cf.runWithCache(tinyFeeds(true), { hooks: [hook], interventions: [{ hook, op: 'zero' }] }));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toMatch(/If 'If_inner' inside a loop that takes different branches/);
+  });
+
   it('refuses an edit in the branch that does not run', async () => {
     const error = await errorOf(cf.run(tinyFeeds(false), { interventions: [{ hook: 'If_top/then_branch/t_relu', op: 'zero' }] }));
     expect(error.code).toBe('INVALID_ARGUMENT');

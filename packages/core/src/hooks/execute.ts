@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ancestors } from './dataflow.js';
 import type { HookPoint } from './hook-points.js';
 import { planInterventions, type Intervention } from './interventions.js';
-import { measureSubgraphHooks, plumbSubgraphHooks, refuseSubgraphFunctions, type SubgraphPlumbing } from './subgraph-runs.js';
+import { explainLoopError, measureSubgraphHooks, plumbSubgraphHooks, refuseSubgraphFunctions, subgraphChecks } from './subgraph-runs.js';
 import { stepName } from './subgraphs.js';
 
 /**
@@ -84,17 +84,13 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
     const record = [...stageOf].filter(([, s]) => s === stage).map(([v]) => v);
     const key = `${context.id} iv[${plan.key}] split[${hookedValues.join(',')}] stage ${stage} out[${target.join(',')}] rec[${[...record].sort().join(',')}]`;
     const inside = request.record.filter((h) => h.subgraph !== undefined && record.includes(h.value));
-    let plumbing: SubgraphPlumbing | undefined;
-    const build = (): ModelIR => {
-      return stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record])].filter((v) => !inside.some((h) => h.value === v)), (variant) => {
-        plumbing = plumbSubgraphHooks(variant, inside);
-      });
-    };
+    const build = (): ModelIR =>
+      stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record])].filter((v) => !inside.some((h) => h.value === v)), (variant) => plumbSubgraphHooks(variant, inside));
     const session = await backend.session(build, { key });
-    if (plumbing === undefined && inside.length > 0) plumbing = plumbSubgraphHooks(variantBase().clone(), inside);
+    const checks = subgraphChecks(model, inside);
     const feeds = Object.fromEntries(session.inputNames.map((n) => [n, pool[n]!]));
-    const result = await session.run(feeds);
-    for (const v of record) if (plumbing === undefined || plumbing.computed(v, result, pool)) recorded.set(v, result[v]!);
+    const result = await session.run(feeds).catch((e: unknown) => explainLoopError(e, inside));
+    for (const v of record) if (checks.computed(v, result, pool)) recorded.set(v, result[v]!);
     if (last) {
       outputs = Object.fromEntries(request.outputs.map((o) => [o, result[o]!]));
       break;

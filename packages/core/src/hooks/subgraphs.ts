@@ -133,8 +133,10 @@ export function subgraphChain(main: Graph, location: SubgraphLocation): Graph[] 
  * - `Loop`: a scan output — the value of every iteration, stacked along a new axis 0
  *   (`[iterations, …]`).
  * - `Scan`: a scan output, stacked along axis 0 in iteration order.
- * Nested Loops and Scans stack once per level, outermost first. The element type must be known
- * (recorded or inferable); otherwise `UNSUPPORTED_DTYPE`.
+ * Nested Loops and Scans stack once per level, outermost first. An If inside a Loop / Scan body
+ * must take the same branch in every iteration for its values to stack (onnxruntime refuses
+ * per-iteration outputs of different shapes). The element type must be known (recorded or
+ * inferable); otherwise `UNSUPPORTED_DTYPE`. Scans before opset 9: `UNSUPPORTED_OP`.
  *
  * @example
  * ```ts
@@ -147,6 +149,9 @@ export function subgraphChain(main: Graph, location: SubgraphLocation): Graph[] 
  * ```
  */
 export function plumbSubgraphValue(model: ModelIR, location: SubgraphLocation, outer: string): void {
+  if (location.path.some((s) => s.op === 'Scan') && (model.opset() ?? 9) < 9) {
+    throw new MechintError('UNSUPPORTED_OP', `'${outer}' is inside a Scan of opset ${model.opset()}, whose outputs carry a batch axis; values inside Scan bodies are returned from opset 9 on (convert the model with onnx.version_converter).`);
+  }
   const chain = subgraphChain(model.graph, location);
   const elemType = scopedElemType(chain, location.value);
   if (elemType === undefined) {
