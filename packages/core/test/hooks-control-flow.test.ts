@@ -139,6 +139,18 @@ describe('hand-built If / Loop / Scan with nested bodies and outer-scope reads',
     expect(cf.hookPoint('scan_state/body/sc_mul')).toMatchObject({ op: 'Mul', dtype: 'float32', data: true });
   });
 
+  it('names module outputs from the scopes body nodes carry, prefixed by the body where a module is in several', () => {
+    expect(cf.hookPoint('cell.output')).toMatchObject({ kind: 'module-output', value: 'Loop_acc/body/s_out', scope: 'cell' });
+    expect(cf.hookPoint('If_top/then_branch/gate.output')).toMatchObject({ kind: 'module-output', value: 'If_top/then_branch/t_out' });
+    expect(cf.hookPoint('If_top/else_branch/gate.output').value).toBe('If_top/else_branch/e_neg');
+    expect(cf.hookPoints.some((h) => h.name === 'gate.output')).toBe(false);
+  });
+
+  it('caches a body value under its module name too', async () => {
+    const { cache } = await cf.runWithCache(tinyFeeds(true), { hooks: ['cell.output'] });
+    expectClose(cache.get('cell.output'), tiny['plain.true.s_stack']!, { rtol: 0, atol: 1e-6 });
+  });
+
   it.each([true, false])('runs as numpy computes it (flag %s)', async (flag) => {
     const outputs = await cf.run(tinyFeeds(flag));
     for (const name of TINY_OUTPUTS) expectClose(outputs[name]!, tiny[`plain.${flag}.${name}`]!, { rtol: 0, atol: 1e-6 });

@@ -9,7 +9,8 @@ import type { DType } from '../tensor/dtype.js';
 import type { AttentionReport } from './attention.js';
 import { subgraphReads } from '../onnx/graph.js';
 import { enclosingModules, moduleOf } from './scopes.js';
-import { subgraphHookPoints, type SubgraphLocation } from './subgraphs.js';
+import { subgraphHookPoints } from './subgraph-hooks.js';
+import type { SubgraphLocation } from './subgraphs.js';
 
 /** Where a hook-point name comes from. */
 export type HookKind = 'value' | 'module-input' | 'module-output' | 'alias';

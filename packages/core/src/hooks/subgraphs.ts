@@ -15,9 +15,8 @@ import { Graph, subgraphReads } from '../onnx/graph.js';
 import type { ModelIR } from '../onnx/model.js';
 import { tensorToProto } from '../onnx/tensor-proto.js';
 import { describeTensorType, tensorType } from '../onnx/types.js';
-import { dtypeFromOnnx, type DType } from '../tensor/dtype.js';
+import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { HookPoint } from './hook-points.js';
 import { moduleOf } from './scopes.js';
 
 /** One step into a subgraph: the node that owns it and the attribute that holds it. */
@@ -262,34 +261,4 @@ function bodyOutputType(node: NodeProto, index: number, scopes: readonly Graph[]
     if (type !== undefined) return type;
   }
   return undefined;
-}
-
-/**
- * Hook points for every value inside `graph`'s subgraphs whose name is not in `taken`; `kind`
- * `'value'`, `subgraph` set, shape learned per call (see `measureSubgraphHooks`).
- */
-export function subgraphHookPoints(graph: Graph, data: ReadonlySet<string>, taken: ReadonlySet<string>): HookPoint[] {
-  return subgraphValues(graph, data)
-    .filter((v) => !taken.has(v.name))
-    .map((v) => ({
-      name: v.name,
-      value: v.name,
-      kind: 'value' as const,
-      op: v.op,
-      scope: v.scope,
-      dtype: dtypeOrUndefined(v.elemType),
-      shape: undefined,
-      axes: {},
-      data: v.data,
-      subgraph: v.location,
-    }));
-}
-
-function dtypeOrUndefined(elemType: number | undefined): DType | undefined {
-  if (elemType === undefined) return undefined;
-  try {
-    return dtypeFromOnnx(elemType);
-  } catch {
-    return undefined;
-  }
 }
