@@ -128,7 +128,7 @@ export function subgraphChain(main: Graph, location: SubgraphLocation): Graph[] 
  * in place). Each body on the way gets one extra output:
  * - `If`: the branch holding the value returns it; the other branch returns an empty tensor
  *   (shape `[0]`) of the same element type, so the If's new output is empty when that other branch
- *   runs (see {@link branchConditions}).
+ *   runs (HookedModel's runs read the If conditions to tell the two apart).
  * - `Loop`: a scan output — the value of every iteration, stacked along a new axis 0
  *   (`[iterations, …]`).
  * - `Scan`: a scan output, stacked along axis 0 in iteration order.
