@@ -5,7 +5,7 @@
  * (control_flow.reference.npz).
  */
 import { readFileSync } from 'node:fs';
-import { HookedModel, MechintError, Tensor, inlineBranches, readNpz } from '../src/index.node.js';
+import { Graph, HookedModel, MechintError, Tensor, inlineBranches, plumbSubgraphValue, readNpz } from '../src/index.node.js';
 import { expectBitIdentical, expectClose } from './helpers/compare.js';
 import { fixturePath } from './helpers/fixtures.js';
 import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
@@ -202,6 +202,36 @@ describe('hand-built If / Loop / Scan with nested bodies and outer-scope reads',
     const flat = await HookedModel.load(model);
     const outputs = await flat.run(tinyFeeds(false));
     for (const name of TINY_OUTPUTS) expectClose(outputs[name]!, tiny[`plain.false.${name}`]!, { rtol: 0, atol: 1e-6 });
+  });
+
+  it('renames branch values whose names the outer graph uses when inlining', async () => {
+    const clashing = cf.model.clone();
+    const top = clashing.graph.nodes.find((n) => n.name === 'If_top')!;
+    new Graph(top.attribute.find((a) => a.name === 'then_branch')!.g!).renameValue('t_relu', 'y_if');
+    const { model, names } = await inlineBranches(clashing, tinyFeeds(true));
+    expect(names['If_top/then_branch/y_if']).toBe('y_if__If_top');
+    const outputs = await (await HookedModel.load(model)).run(tinyFeeds(true));
+    for (const name of TINY_OUTPUTS) expectClose(outputs[name]!, tiny[`plain.true.${name}`]!, { rtol: 0, atol: 1e-6 });
+  });
+
+  it('checks the feeds it inlines for', async () => {
+    const error = await errorOf(inlineBranches(cf.model, { x: tiny['input.x']! }));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toMatch(/flag/);
+  });
+
+  it('refuses to return values from a Scan before opset 9 (its outputs have a batch axis)', () => {
+    const old = cf.model.clone();
+    old.proto.opsetImport[0]!.version = 8n;
+    const error = (() => {
+      try {
+        plumbSubgraphValue(old, cf.hookPoint('scan_state/body/sc_mul').subgraph!, 'sc_mul_out');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(MechintError.isInstance(error) && error.code).toBe('UNSUPPORTED_OP');
   });
 });
 

@@ -115,6 +115,7 @@ function inline(graph: Graph, node: NodeProto, branch: 'then_branch' | 'else_bra
   const inner = new Graph(body);
   const local = [...body.initializer.map((t) => t.name), ...body.node.flatMap((n) => n.output.filter((o) => o !== ''))];
   const outside = allNames(graph.proto.node.filter((n) => n !== node), graph);
+  for (const out of node.output) outside.add(out);
   for (const name of local) {
     let renamed = name;
     if (outside.has(name)) {
