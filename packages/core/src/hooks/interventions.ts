@@ -13,7 +13,7 @@ import { onnxTypeOf } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { HookAxes, HookPoint } from './hook-points.js';
 import { resolveHook } from './selectors.js';
-import { Splicer } from './splicer.js';
+import { Splicer, spliceOpset } from './splicer.js';
 
 /**
  * What an intervention does to the selected elements `x`:
@@ -175,7 +175,7 @@ function indicesFor(where: string, key: string, selection: IndexSelection, size:
 
 function splice(model: ModelIR, p: Planned, k: number): void {
   const graph = model.graph;
-  const s = new Splicer(graph, model.opset() ?? 17, `${PREFIX}${k}`);
+  const s = new Splicer(graph, spliceOpset(model), `${PREFIX}${k}`);
   const target = p.hook.value;
   const producer = graph.producerOf(target)!;
   const before = s.name('before');
@@ -192,9 +192,9 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   const shapeOf = s.op('Shape', [before]);
   const masks = p.axes.map((a) => {
     const indices = input(a.role, tensorType('int64', a.perItem ? ['batch', 'n'] : ['n']));
-    const dim = s.op('Gather', [shapeOf, s.constant(Tensor.from([BigInt(a.axis)], [], 'int64'), 'axis')]);
-    const range = s.op('Range', [s.constant(Tensor.from([0n], [], 'int64'), 'zero'), dim, s.constant(Tensor.from([1n], [], 'int64'), 'one')]);
-    const left = a.perItem ? s.unsqueeze(range, [0, 2]) : s.unsqueeze(range, [1]);
+    const dim = s.op('Gather', [shapeOf, s.constant(Tensor.from([BigInt(a.axis)], [1], 'int64'), 'axis')]);
+    const row = s.indices(dim);
+    const left = a.perItem ? s.unsqueeze(row, [2]) : s.op('Transpose', [row]);
     const right = a.perItem ? s.unsqueeze(indices, [1]) : s.unsqueeze(indices, [0]);
     const hits = s.reduceSum(s.op('Cast', [s.op('Equal', [left, right])], { to: INT32 }), [a.perItem ? 2 : 1]);
     const selected = s.op('Greater', [hits, s.constant(Tensor.from([0], [], 'int32'), 'zero')]);
