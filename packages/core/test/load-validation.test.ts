@@ -24,6 +24,11 @@ describe('HookedModel.load validates the model with onnxruntime', () => {
     expect((await failureOf(HookedModel.load(INVALID, { probe: false }))).code).toBe('INVALID_MODEL');
   });
 
+  it('reads a model it cannot run when asked not to validate', async () => {
+    const model = await HookedModel.load(INVALID, { probe: false, validate: false });
+    expect(model.hookPoints.map((h) => h.name)).toContain('y0');
+  });
+
   it('creates one session for a valid model: the probe’s', async () => {
     const created = jest.spyOn(Backend.prototype, 'session');
     try {

@@ -35,6 +35,12 @@ export interface HookedModelOptions {
    * `true`). Without it, interventions cannot check shapes and are refused.
    */
   probe?: boolean;
+  /**
+   * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
+   * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
+   * run here (its hook names, its attention report), e.g. one with operators this build lacks.
+   */
+  validate?: boolean;
 }
 
 /** Options of {@link HookedModel.run}. */
@@ -129,7 +135,7 @@ export class HookedModel {
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
     const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'] });
     const meta = options.probe === false ? new Map() : await probeValues(model, values, probeBackend);
-    if (meta.size === 0) await assertLoadable(model, probeBackend);
+    if (meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
     const firstInput = inputDims(model).values().next().value ?? [];
     const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
     const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));
