@@ -235,11 +235,18 @@ function sessionError(cause: Error, ep: ExecutionProvider, model: ModelIR | unde
   return new MechintError('INVALID_MODEL', `onnxruntime (${ep}) rejected the model: ${message}`, { cause });
 }
 
+/**
+ * Whether `ep` runs the probe model: `undefined` if so, else the reason. GPU providers are probed
+ * through the binding's `probeIsolated` where it has one, so a provider the machine lacks prints
+ * nothing; the reason reaches the user only in `EP_UNAVAILABLE`, when no requested provider works.
+ */
 function probe(ort: OrtModule, ep: ExecutionProvider): Promise<string | undefined> {
   let pending = probes.get(ep);
   if (pending === undefined) {
     pending = (async () => {
-      if (!ortBinding().providers.includes(ep)) return `not offered by onnxruntime on ${ortBinding().platform}`;
+      const binding = ortBinding();
+      if (!binding.providers.includes(ep)) return `not offered by onnxruntime on ${binding.platform}`;
+      if (binding.probeIsolated !== undefined && ep !== 'cpu' && ep !== 'wasm') return binding.probeIsolated(ep, probeModel());
       try {
         const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [ep] });
         const x = new ort.Tensor('float32', new Float32Array([2]), [1]);
