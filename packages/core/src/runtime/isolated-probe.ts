@@ -26,8 +26,11 @@ const ort = require(ortPath);
  *
  * @example
  * ```ts
- * import { probeModel } from '@mechint/core/internal/runtime/probe-model';
- * const reason = await probeInChildProcess('cuda', probeModel()); // undefined where CUDA works
+ * import { Backend } from '@mechint/core';
+ * // Node's entry point registers this as the binding's probeIsolated: CUDA is probed in a child
+ * // process, and a machine without it prints nothing before falling back to the CPU.
+ * const backend = await Backend.create({ ep: ['cuda', 'cpu'] });
+ * console.log(backend.ep); // 'cuda' or 'cpu'
  * ```
  */
 export function probeInChildProcess(ep: ExecutionProvider, model: Uint8Array): Promise<string | undefined> {
