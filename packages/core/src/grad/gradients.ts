@@ -7,6 +7,7 @@ import { MechintError } from '../errors.js';
 import { ValueInfoProtoSchema, type NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { ModelIR } from '../onnx/model.js';
 import { closestNames } from '../onnx/names.js';
+import { upgradeOpset } from '../onnx/upgrade-opset.js';
 import type { Dim } from '../onnx/types.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Splicer } from '../hooks/splicer.js';
@@ -100,9 +101,10 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     }
   }
   if (options.wrt.length === 0) throw new MechintError('INVALID_ARGUMENT', 'wrt lists no value; name at least one input, parameter or hook point.');
-  const opset = model.opset() ?? 17;
-  if (opset < 13) throw new MechintError('UNSUPPORTED_OP', `Gradients need opset 13 or later (axes as inputs); this model imports opset ${opset}.`);
-  const variant = unrollOnPath(model, options);
+  // Older models are rewritten into opset 13's forms first (axes as inputs); names are kept.
+  const source = (model.opset() ?? 17) < 13 ? upgradeOpset(model, 13) : model;
+  const opset = source.opset() ?? 17;
+  const variant = unrollOnPath(source, options);
   const graph = variant.graph;
   const order = graph.topologicalOrder();
   const upstream = ancestors(graph, options.of);

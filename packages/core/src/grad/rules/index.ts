@@ -4,8 +4,10 @@
 import type { GradRule } from '../context.js';
 import { CONV_RULES } from './conv.js';
 import { ELEMENTWISE_RULES } from './elementwise.js';
+import { HARD_ACTIVATION_RULES } from './hard-activations.js';
 import { LINALG_RULES } from './linalg.js';
 import { REDUCE_RULES } from './reduce.js';
+import { RESIZE_RULES } from './resize.js';
 import { SHAPE_RULES } from './shape.js';
 
 /** Operators whose outputs carry no gradient (shapes, indices, comparisons, constants, rounding). */
@@ -15,7 +17,7 @@ export const NON_DIFFERENTIABLE = new Set([
   'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial',
 ]);
 
-const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES }));
+const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES, ...HARD_ACTIVATION_RULES, ...RESIZE_RULES }));
 
 /**
  * Registers (or replaces) the backward rule of an operator for every later `gradients` call;
