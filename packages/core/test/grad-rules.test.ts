@@ -1,4 +1,4 @@
-import { Backend, GraphBuilder, MechintError, Tensor, attr, differentiableOps, gradients, registerGradRule, type GradRule, type Value } from '../src/index.node.js';
+import { Backend, GraphBuilder, MechintError, Tensor, attr, differentiableOps, gradients, registerGradRule, type Attributes, type GradRule, type Value } from '../src/index.node.js';
 import { cpuBackend, expectGradientsMatch, testData, type GradCheck } from './helpers/gradcheck.js';
 
 /**
@@ -33,6 +33,52 @@ describe('Pad', () => {
 
 describe('Tile', () => {
   checks('Tile', 'Tile sums the gradient of every copy', () => ({ inputs: { x: testData(520).uniform([2, 3]) }, build: (g, { x }) => g.op('Tile', [x!, i64([2, 3])]) }));
+});
+
+describe('HardSigmoid and HardSwish (float32: no float64 kernel on the CPU provider)', () => {
+  const away = (seed: number, kinks: number[]) => testData(seed).uniform([3, 4], -5, 5, { avoid: kinks, margin: 0.05, dtype: 'float32' });
+  checks('HardSigmoid', 'HardSigmoid with its defaults, away from the kinks at ±2.5', () => ({ inputs: { x: away(560, [-2.5, 2.5]) }, build: unary('HardSigmoid'), ...SMOOTH_F32 }));
+  checks('HardSigmoid', 'HardSigmoid as PaddleOCR writes hardswish’s gate (alpha 1/6)', () => ({
+    inputs: { x: away(561, [-3, 3]) },
+    build: unary('HardSigmoid', { alpha: attr.float(1 / 6), beta: attr.float(0.5) }),
+    ...SMOOTH_F32,
+  }));
+  checks('HardSwish', 'HardSwish, away from the kinks at ±3', () => ({ inputs: { x: away(562, [-3, 3]) }, build: unary('HardSwish'), ...SMOOTH_F32 }));
+});
+
+describe('Resize (float32; linear in its data, so any step is exact up to rounding)', () => {
+  const x = () => testData(570).uniform([1, 2, 3, 4], -1, 1, { dtype: 'float32' });
+  const f32 = (values: readonly number[]) => Tensor.from(Float32Array.from(values), [values.length]);
+  const resize = (scales: readonly number[] | null, attributes: Attributes, sizes?: readonly number[], roi?: readonly number[]) =>
+    (g: GraphBuilder, v: Readonly<Record<string, Value>>) => g.op('Resize', [v['x']!, roi === undefined ? null : f32(roi), scales === null ? null : f32(scales), sizes === undefined ? null : i64(sizes)], attributes);
+  const NEAREST_MODES = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
+  const TRANSFORMS = ['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel', 'half_pixel_symmetric'];
+  for (const nearest of NEAREST_MODES) {
+    for (const transform of ['asymmetric', 'half_pixel']) {
+      checks('Resize', `nearest, ${nearest}, ${transform}, up 2 × 1.5`, () => ({ inputs: { x: x() }, opset: 19, ...LINEAR_F32, build: resize([1, 1, 2, 1.5], { mode: 'nearest', nearest_mode: nearest, coordinate_transformation_mode: transform }) }));
+    }
+  }
+  for (const transform of TRANSFORMS) {
+    checks('Resize', `linear, ${transform}, up 1.7 × down 0.75`, () => ({ inputs: { x: x() }, opset: 19, ...LINEAR_F32, build: resize([1, 1, 1.7, 0.75], { mode: 'linear', coordinate_transformation_mode: transform }) }));
+    checks('Resize', `cubic, ${transform}, by sizes [1, 2, 5, 3]`, () => ({ inputs: { x: x() }, opset: 19, ...LINEAR_F32, build: resize(null, { mode: 'cubic', coordinate_transformation_mode: transform }, [1, 2, 5, 3]) }));
+  }
+  checks('Resize', 'cubic with exclude_outside and a = −0.5', () => ({
+    inputs: { x: x() }, opset: 19, ...LINEAR_F32,
+    build: resize([1, 1, 2.5, 1.25], { mode: 'cubic', exclude_outside: attr.int(1), cubic_coeff_a: attr.float(-0.5) }),
+  }));
+  checks('Resize', 'linear, tf_crop_and_resize: outside the crop is the constant extrapolation_value', () => ({
+    inputs: { x: x() }, opset: 19, ...LINEAR_F32,
+    build: resize(null, { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: attr.float(2) }, [1, 2, 4, 5], [0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3]),
+  }));
+  checks('Resize', 'linear with antialias, downsampling (opset 18)', () => ({ inputs: { x: testData(571).uniform([1, 1, 6, 7], -1, 1, { dtype: 'float32' }) }, opset: 19, ...LINEAR_F32, build: resize([1, 1, 0.5, 0.6], { mode: 'linear', antialias: attr.int(1) }) }));
+  checks('Resize', 'nearest on the last two of three axes, listed in axes (opset 18)', () => ({
+    inputs: { x: testData(572).uniform([2, 3, 4], -1, 1, { dtype: 'float32' }) }, opset: 19, ...LINEAR_F32,
+    build: resize([2, 0.5], { mode: 'nearest', axes: attr.ints([1, -1]) }),
+  }));
+  checks('Resize', 'PaddleOCR det’s form: nearest, asymmetric, floor, scales [1, 1, 2, 2] with an empty roi', () => ({
+    inputs: { x: x() }, ...LINEAR_F32,
+    build: (g, v) => g.op('Resize', [v['x']!, f32([]), f32([1, 1, 2, 2])], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }),
+  }));
 });
 
 describe('elementwise unary rules', () => {
