@@ -101,8 +101,8 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     }
   }
   if (options.wrt.length === 0) throw new MechintError('INVALID_ARGUMENT', 'wrt lists no value; name at least one input, parameter or hook point.');
-  // Older models are rewritten into opset 13's forms first (axes as inputs); names are kept.
-  const source = (model.opset() ?? 17) < 13 ? upgradeOpset(model, 13) : model;
+  // Older models are rewritten into opset 17's forms first (axes as inputs); names are kept.
+  const source = (model.opset() ?? 17) < 13 ? upgradeOpset(model, 17) : model;
   const opset = source.opset() ?? 17;
   const variant = unrollOnPath(source, options);
   const graph = variant.graph;

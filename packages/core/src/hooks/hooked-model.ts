@@ -189,7 +189,10 @@ export class HookedModel {
     const steps = this.stepsOf(this.dimsOf(feeds));
     const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
     const session = await this.backend.session(() => {
-      const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
+      // With symbolic inputs, a probed 1 may be a dim the probe's small sizes shrank (an image
+      // downsampled 32×): rules would sum a broadcast that is not one, so such shapes stay unknown.
+      const symbolic = [...inputDims(this.model).values()].some((dims) => dims.some((d) => typeof d !== 'number'));
+      const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined && !(symbolic && h.shape.includes(1))).map((h) => [h.value, h.shape!] as const));
       const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, rowSparse: true, ...(steps === undefined ? {} : { steps }) });
       this.#gradOutputs.set(key, built);
       return built.model;
