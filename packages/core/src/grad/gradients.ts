@@ -15,6 +15,7 @@ import { ancestors, descendants } from '../hooks/dataflow.js';
 import { GradContext, type GradRule } from './context.js';
 import { NON_DIFFERENTIABLE, gradRule } from './rules/index.js';
 import { isRecurrent, unrollRecurrent } from './unroll.js';
+import { assertDifferentiable, shortPath } from './wrt-checks.js';
 
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
@@ -101,6 +102,7 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     }
   }
   if (options.wrt.length === 0) throw new MechintError('INVALID_ARGUMENT', 'wrt lists no value; name at least one input, parameter or hook point.');
+  assertDifferentiable(model.graph, options.wrt);
   // Older models are rewritten into opset 17's forms first (axes as inputs); names are kept.
   const source = (model.opset() ?? 17) < 13 ? upgradeOpset(model, 17) : model;
   const opset = source.opset() ?? 17;
@@ -218,7 +220,7 @@ function ruleFor(node: NodeProto, overrides: GradientsOptions['overrides'], path
   const route = path();
   throw new MechintError(
     'UNSUPPORTED_OP',
-    `No gradient rule for ${node.domain ? `${node.domain}.` : ''}${node.opType} (node '${node.name}'), on the path ${route.join(' → ')}. Register one with registerGradRule or pass it in overrides.`,
+    `No gradient rule for ${node.domain ? `${node.domain}.` : ''}${node.opType} (node '${node.name}'), on the path ${shortPath(route)} (${route.length} values). Register one with registerGradRule or pass it in overrides.`,
     { details: { opType: node.opType, node: node.name, path: route } },
   );
 }

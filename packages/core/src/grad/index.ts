@@ -6,3 +6,4 @@ export { denseFromRows } from './dense-rows.js';
 export { GradContext, type GradRule } from './context.js';
 export { NON_DIFFERENTIABLE, differentiableOps, registerGradRule } from './rules/index.js';
 export { unrollRecurrent } from './unroll.js';
+export { modelParameters, type Parameter } from './parameters.js';
