@@ -1,3 +1,4 @@
+import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
 import { Backend, GraphBuilder, MechintError, Tensor, attr, loadModel, upgradeOpset, type ModelIR, type Value } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
 import { fixturePath, reference } from './helpers/fixtures.js';
@@ -147,5 +148,23 @@ describe('refusals', () => {
     const same = upgradeOpset(model, 13);
     expect(same).not.toBe(model);
     expect(same.opset()).toBe(14);
+  });
+});
+
+describe('TSDoc examples of upgradeOpset and modelParameters', () => {
+  const examples = [
+    ...tsdocExamples(new URL('../src/onnx/', import.meta.url)).filter(([name]) => name.startsWith('upgrade-opset.ts')),
+    ...tsdocExamples(new URL('../src/grad/', import.meta.url)).filter(([name]) => name.startsWith('parameters.ts')),
+  ];
+
+  it('exist', () => {
+    expect(examples.length).toBe(2);
+  });
+
+  it.each(examples)('%s runs and prints what it says', async (name, code) => {
+    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const claims = printedClaims(code);
+    expect(printed).toHaveLength(claims.length);
+    printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ').replace(/,/g, ', ').replaceAll('"', "'")).toBe(claims[i]!.replace(/,\s*/g, ', ')));
   });
 });
