@@ -5,6 +5,9 @@
 import { MechintError } from '../errors.js';
 import { decodeModel } from '../onnx/codec.js';
 import { ModelIR } from '../onnx/model.js';
+import { nodeSubgraphs } from '../onnx/graph.js';
+import type { NodeProto } from '../onnx/gen/onnx_pb.js';
+import { measureSubgraphHooks } from './subgraph-runs.js';
 import { Backend, type BackendOptions } from '../runtime/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ActivationCache } from './activation-cache.js';
@@ -186,7 +189,7 @@ export class HookedModel {
     const wrt = options.wrt.map((w) => this.valueOf(w));
     const overrides = options.overrides ?? {};
     const nodeOverrides = options.nodeOverrides ?? {};
-    const steps = this.stepsOf(this.dimsOf(feeds));
+    const steps = this.stepsOf(this.dimsOf(feeds)) ?? (await this.bodyStepsOf(feeds));
     const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
     const session = await this.backend.session(() => {
       const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
@@ -256,6 +259,27 @@ export class HookedModel {
       const time = this.hookPoints.find((h) => h.value === node.input[0])?.shape?.[layout];
       const steps = typeof time === 'string' ? dims.get(time) : time;
       if (typeof steps === 'number') return steps;
+    }
+    return undefined;
+  }
+
+  /** The sequence length of the first RNN / GRU / LSTM inside an If / Loop / Scan body that these feeds run, measured by a run. */
+  private async bodyStepsOf(feeds: Readonly<Record<string, Tensor>>): Promise<number | undefined> {
+    const layouts = new Map<string, number>();
+    const visit = (nodes: readonly NodeProto[], inBody: boolean) => {
+      for (const node of nodes) {
+        if (inBody && isRecurrent(node)) layouts.set(node.input[0]!, Number(node.attribute.find((a) => a.name === 'layout')?.i ?? 0n));
+        for (const body of nodeSubgraphs(node)) visit(body.node, true);
+      }
+    };
+    visit(this.model.graph.nodes, false);
+    for (const hook of this.hookPoints.filter((h) => h.subgraph !== undefined && h.kind === 'value' && layouts.has(h.subgraph.value))) {
+      const measured = await measureSubgraphHooks(this.model, this.backend, this.#context.id, feeds, [hook]).catch((e: unknown) => {
+        if (MechintError.isInstance(e) && e.code === 'INVALID_ARGUMENT') return undefined; // a branch these feeds do not take
+        throw e;
+      });
+      const time = measured?.[0]?.shape?.[layouts.get(hook.subgraph!.value)!];
+      if (typeof time === 'number') return time;
     }
     return undefined;
   }
