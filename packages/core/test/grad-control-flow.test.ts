@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { create } from '@bufbuild/protobuf';
 import { Backend, GraphBuilder, HookedModel, MechintError, NON_DIFFERENTIABLE, Tensor, decodeModel, gradients, loadModel, readNpz, type ModelIR } from '../src/index.node.js';
-import { NodeProtoSchema } from '../src/onnx/gen/onnx_pb.js';
+import { NodeProtoSchema, ValueInfoProtoSchema } from '../src/onnx/gen/onnx_pb.js';
+import { tensorType } from '../src/onnx/types.js';
 import { fixturePath } from './helpers/fixtures.js';
 import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
 
@@ -82,10 +83,38 @@ describe('If with values captured from the outer scope (control_flow.onnx)', () 
   });
 });
 
+describe('Loop with a constant trip count (control_flow.onnx: 3 iterations, an If nested in the body)', () => {
+  it('unrolls it: gradients of the final state and the stacked states agree with central differences of plain runs', async () => {
+    const x = Tensor.from(Float32Array.from([0.3, -0.7, 1.1, -0.2, 0.9, 0.4]), [2, 3]);
+    const flag = Tensor.from([true], [], 'bool');
+    const model = loadModelSync('control_flow.onnx');
+    const backend = await Backend.create({ ep: 'cpu' });
+    const plain = await backend.session(model);
+    for (const of of ['s_final', 's_stack']) {
+      const { model: withGrads, grads } = gradients(model, { of, wrt: ['x', 'w'] });
+      const out = await (await backend.session(withGrads)).run({ x, flag });
+      const sumOf = async (feeds: Record<string, Tensor>) => [...(await plain.run(feeds))[of]!.data].reduce((a: number, b) => a + Number(b), 0);
+      const h = 1e-3;
+      for (let i = 0; i < 6; i++) {
+        const moved = (d: number) => Tensor.from(Float32Array.from(x.data as Float32Array, (v, j) => (j === i ? Number(v) + d : Number(v))), [2, 3]);
+        const numeric = (Number(await sumOf({ x: moved(h), flag })) - Number(await sumOf({ x: moved(-h), flag }))) / (2 * h);
+        expect(Number(out[grads['x']!]!.data[i])).toBeCloseTo(numeric, 3);
+      }
+      expect(out[grads['w']!]!.shape).toEqual([3]);
+    }
+  });
+});
+
 describe('the invariant: a path that cannot be differentiated is an error, never zeros', () => {
-  it('refuses Loop, whose state input is on the path', () => {
-    const error = caught(() => gradients(loadModelSync('control_flow.onnx'), { of: 's_final', wrt: ['x'] }));
+  it('refuses a Loop whose trip count is not a constant, saying why', () => {
+    const model = loadModelSync('control_flow.onnx');
+    const trips = model.graph.proto.initializer.findIndex((t) => t.name === 'trips');
+    model.graph.proto.initializer.splice(trips, 1);
+    model.graph.proto.input.push(create(ValueInfoProtoSchema, { name: 'trips', type: tensorType(7, []) }));
+    model.graph.invalidate();
+    const error = caught(() => gradients(model, { of: 's_final', wrt: ['x'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Loop', node: 'Loop_acc', path: ['x', 's_final'] } });
+    expect(error.message).toContain('trip count is not a constant');
   });
 
   it('refuses Scan when the only path runs through a value its body reads from the outer scope', () => {

@@ -16,6 +16,7 @@ import { GradContext, type GradRule } from './context.js';
 import { NON_DIFFERENTIABLE, gradRule } from './rules/index.js';
 import { isRecurrent, unrollRecurrent } from './unroll.js';
 import { ifGradient } from './rules/control-flow.js';
+import { loopUnrollBlocker, unrollLoop } from './unroll-loop.js';
 
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
@@ -152,11 +153,14 @@ interface BackwardPass {
  */
 function backward(pass: BackwardPass): (value: string) => string | undefined {
   const { graph, splicer, opset, options } = pass;
-  const upstream = new Set<string>();
-  for (const s of pass.seeds.keys()) for (const v of ancestors(graph, s)) upstream.add(v);
-  const downstream = new Set<string>();
-  for (const w of pass.wrt) for (const v of descendants(graph, w)) downstream.add(v);
-  const relevant = new Set([...downstream].filter((v) => upstream.has(v)));
+  let relevant = relevantValues(pass);
+  const onPath = (n: NodeProto) => n.output.some((o) => relevant.has(o)) && [...n.input, ...subgraphReads(n)].some((i) => relevant.has(i));
+  for (;;) {
+    const loop = graph.nodes.find((n) => n.opType === 'Loop' && (n.domain === '' || n.domain === 'ai.onnx') && onPath(n) && loopUnrollBlocker(graph, n) === undefined);
+    if (loop === undefined) break;
+    unrollLoop(graph, loop, opset, splicer.name('Loop'));
+    relevant = relevantValues(pass);
+  }
   const pending = new Map<string, string[]>([...pass.seeds].map(([k, v]) => [k, [...v]]));
   const total = (value: string): string | undefined => {
     const parts = pending.get(value);
@@ -185,6 +189,9 @@ function backward(pass: BackwardPass): (value: string) => string | undefined {
     const captured = subgraphReads(node).filter((v) => relevant.has(v));
     const nodeRule = options.nodeOverrides?.[node.name];
     if ((!needs.some(Boolean) && captured.length === 0) || (nodeRule === undefined && NON_DIFFERENTIABLE.has(node.opType))) continue;
+    if (node.opType === 'Loop' && nodeRule === undefined && options.overrides?.['Loop'] === undefined) {
+      throw unsupported(node, `gradients through a Loop unroll it, and this one cannot be: ${loopUnrollBlocker(graph, node) ?? 'it is not on the path'}`, path(node)(), pass.where);
+    }
     if (captured.length > 0 && nodeRule === undefined && options.overrides?.[node.opType] === undefined) {
       const isIf = node.opType === 'If' && (node.domain === '' || node.domain === 'ai.onnx');
       if (!isIf) throw unsupported(node, `gradients through the values its ${node.opType} body reads from the enclosing scope are not supported (only If is)`, path(node)(), pass.where);
@@ -216,6 +223,15 @@ function outerShapes(pass: BackwardPass, body: Graph): Map<string, readonly Dim[
     if (dims !== undefined) shapes.set(name, dims.map((d): Dim => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null)));
   }
   return shapes;
+}
+
+/** The values on a path from some `wrt` to some seed. */
+function relevantValues(pass: BackwardPass): Set<string> {
+  const upstream = new Set<string>();
+  for (const s of pass.seeds.keys()) for (const v of ancestors(pass.graph, s)) upstream.add(v);
+  const relevant = new Set<string>();
+  for (const w of pass.wrt) for (const v of descendants(pass.graph, w)) if (upstream.has(v)) relevant.add(v);
+  return relevant;
 }
 
 /** `UNSUPPORTED_OP` for `node`, saying why and along which path. */
