@@ -105,6 +105,26 @@ describe('Loop with a constant trip count (control_flow.onnx: 3 iterations, an I
   });
 });
 
+describe('Scan over the rows of a statically shaped input (control_flow.onnx: state + row, times w)', () => {
+  it('unrolls it: the final state and the stacked sums have closed-form gradients', async () => {
+    const x = Tensor.from(Float32Array.from([0.3, -0.7, 1.1, -0.2, 0.9, 0.4]), [2, 3]);
+    const model = loadModelSync('control_flow.onnx');
+    const session = async (of: string) => {
+      const built = gradients(model, { of, wrt: ['x', 'w'] });
+      return { grads: built.grads, out: await (await (await Backend.create({ ep: 'cpu' })).session(built.model)).run({ x, flag: Tensor.from([true], [], 'bool') }) };
+    };
+    // st1 = (0 + x0)·w, st2 = (st1 + x1)·w = x0·w² + x1·w: d/dx0 = w², d/dx1 = w, d/dw = 2·x0·w + x1.
+    const state = await session('scan_state');
+    const xs = [...x.data].map(Number);
+    expect([...state.out[state.grads['x']!]!.data].map(Number)).toEqual([...W.map((w) => w * w), ...W].map((v) => Math.fround(v)));
+    [...state.out[state.grads['w']!]!.data].forEach((g, j) => expect(Number(g)).toBeCloseTo(2 * xs[j]! * W[j]! + xs[3 + j]!, 5));
+    // scan_out stacks the sums (st_in + row): x0 and x0·w + x1, so d/dx0 = 1 + w, d/dx1 = 1, d/dw = x0.
+    const stacked = await session('scan_out');
+    expect([...stacked.out[stacked.grads['x']!]!.data].map(Number)).toEqual([...W.map((w) => 1 + w), 1, 1, 1]);
+    [...stacked.out[stacked.grads['w']!]!.data].forEach((g, j) => expect(Number(g)).toBeCloseTo(xs[j]!, 6));
+  });
+});
+
 describe('the invariant: a path that cannot be differentiated is an error, never zeros', () => {
   it('refuses a Loop whose trip count is not a constant, saying why', () => {
     const model = loadModelSync('control_flow.onnx');
@@ -117,10 +137,13 @@ describe('the invariant: a path that cannot be differentiated is an error, never
     expect(error.message).toContain('trip count is not a constant');
   });
 
-  it('refuses Scan when the only path runs through a value its body reads from the outer scope', () => {
-    const error = caught(() => gradients(loadModelSync('control_flow.onnx'), { of: 'scan_state', wrt: ['w'] }));
+  it('refuses a Scan whose length is not known statically, saying why', () => {
+    const model = loadModelSync('control_flow.onnx');
+    model.graph.proto.input[0]!.type = tensorType(1, ['rows', 3]);
+    model.graph.invalidate();
+    const error = caught(() => gradients(model, { of: 'scan_state', wrt: ['w'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Scan', path: ['w', 'scan_state'] } });
-    expect(error.message).toContain('reads from the enclosing scope');
+    expect(error.message).toContain('not known statically');
   });
 
   it('shortens a long path in the message to its first and last values and its length', () => {

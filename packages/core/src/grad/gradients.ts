@@ -16,7 +16,10 @@ import { GradContext, type GradRule } from './context.js';
 import { NON_DIFFERENTIABLE, gradRule } from './rules/index.js';
 import { isRecurrent, unrollRecurrent } from './unroll.js';
 import { ifGradient } from './rules/control-flow.js';
-import { loopUnrollBlocker, unrollLoop } from './unroll-loop.js';
+import { loopUnrollBlocker, scanUnrollBlocker, unrollLoop, unrollScan } from './unroll-loop.js';
+
+/** Operators that gradients unroll (their bodies copied once per iteration). */
+const LOOPS = new Set(['Loop', 'Scan']);
 
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
@@ -154,11 +157,13 @@ interface BackwardPass {
 function backward(pass: BackwardPass): (value: string) => string | undefined {
   const { graph, splicer, opset, options } = pass;
   let relevant = relevantValues(pass);
+  const blocker = (n: NodeProto) => (n.opType === 'Loop' ? loopUnrollBlocker(graph, n) : scanUnrollBlocker(graph, n, pass.shapes));
   const onPath = (n: NodeProto) => n.output.some((o) => relevant.has(o)) && [...n.input, ...subgraphReads(n)].some((i) => relevant.has(i));
   for (;;) {
-    const loop = graph.nodes.find((n) => n.opType === 'Loop' && (n.domain === '' || n.domain === 'ai.onnx') && onPath(n) && loopUnrollBlocker(graph, n) === undefined);
+    const loop = graph.nodes.find((n) => LOOPS.has(n.opType) && (n.domain === '' || n.domain === 'ai.onnx') && onPath(n) && blocker(n) === undefined);
     if (loop === undefined) break;
-    unrollLoop(graph, loop, opset, splicer.name('Loop'));
+    if (loop.opType === 'Loop') unrollLoop(graph, loop, opset, splicer.name('Loop'));
+    else unrollScan(graph, loop, opset, splicer.name('Scan'), pass.shapes);
     relevant = relevantValues(pass);
   }
   const pending = new Map<string, string[]>([...pass.seeds].map(([k, v]) => [k, [...v]]));
@@ -189,8 +194,8 @@ function backward(pass: BackwardPass): (value: string) => string | undefined {
     const captured = subgraphReads(node).filter((v) => relevant.has(v));
     const nodeRule = options.nodeOverrides?.[node.name];
     if ((!needs.some(Boolean) && captured.length === 0) || (nodeRule === undefined && NON_DIFFERENTIABLE.has(node.opType))) continue;
-    if (node.opType === 'Loop' && nodeRule === undefined && options.overrides?.['Loop'] === undefined) {
-      throw unsupported(node, `gradients through a Loop unroll it, and this one cannot be: ${loopUnrollBlocker(graph, node) ?? 'it is not on the path'}`, path(node)(), pass.where);
+    if (LOOPS.has(node.opType) && nodeRule === undefined && options.overrides?.[node.opType] === undefined) {
+      throw unsupported(node, `gradients through a ${node.opType} unroll it, and this one cannot be: ${blocker(node) ?? 'it is not on the path'}`, path(node)(), pass.where);
     }
     if (captured.length > 0 && nodeRule === undefined && options.overrides?.[node.opType] === undefined) {
       const isIf = node.opType === 'If' && (node.domain === '' || node.domain === 'ai.onnx');
