@@ -85,9 +85,13 @@ export const GRAD_SEED_INPUT = '__mechint_grad_seed';
 
 /**
  * Builds a model that also returns the gradients of `of` with respect to every `wrt` value.
- * The backward pass reuses forward values and is shared by all `wrt`. Throws `UNKNOWN_VALUE` for
- * names the graph does not have and `UNSUPPORTED_OP` (naming the op, the node and a path from
- * `wrt` to `of` through it) when an operator on the way has no rule.
+ * The backward pass reuses forward values and is shared by all `wrt`. Control flow: an `If` is
+ * differentiated on the branch that runs, values its branches read from outer scopes included
+ * (see `ifGradient`); a `Loop` with a constant trip count and no early exit, and a `Scan` of static
+ * length, are unrolled first. Throws `UNKNOWN_VALUE` for names the graph does not have and
+ * `UNSUPPORTED_OP` (naming the op, the node and a path from `wrt` to `of` through it: in the
+ * message its first and last values and its length, in `details.path` all of it) when a node on
+ * the way cannot be differentiated — never a silent zero.
  *
  * @example
  * ```ts

@@ -182,7 +182,9 @@ export class HookedModel {
    * parameters (initializer names) or graph inputs — in one session call; `seed` (shaped like
    * `of`) weights the output, by default all ones (the gradient of its sum). RNN / GRU / LSTM
    * nodes are unrolled over the sequence length of the feeds (the time dim of their input, as
-   * probed; all of them must share it).
+   * probed — or, for nodes inside an If branch, measured by a run; all of them must share it).
+   * Paths through If, Loop and Scan are differentiated (see `gradients`); one that cannot be
+   * raises `UNSUPPORTED_OP`, never returns zeros.
    */
   async runWithGrad(feeds: Readonly<Record<string, Tensor>>, options: RunWithGradOptions): Promise<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
     const of = this.valueOf(options.of);
