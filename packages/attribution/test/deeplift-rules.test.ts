@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { HookedModel, readNpz, seededNormal, Tensor } from '@mechint/core';
+import { deepLift } from '../src/index.js';
+import { elementwiseRegions } from '../src/deeplift-regions.js';
+import { itemSums } from './helpers.js';
+
+/** Fixtures of tools/attribution/deeplift_reference.py. */
+const fixture = (name: string) => new URL(`fixtures/deeplift/${name}`, import.meta.url).pathname;
+const load = (name: string) => HookedModel.load(fixture(name));
+
+function normal(shape: number[], seed: number, scale = 1): Tensor {
+  const next = seededNormal(seed);
+  return Tensor.from(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * next()), shape);
+}
+
+/** The target logit of every item from a plain forward run — independent of DeepLIFT's graph. */
+async function targetValues(model: HookedModel, x: Tensor, targets: readonly number[]): Promise<number[]> {
+  const y = (await model.run({ x }))['y']!;
+  const classes = y.shape[1]!;
+  return targets.map((t, b) => (y.data as Float32Array)[b * classes + t]!);
+}
+
+describe('DeepLIFT rescale: summation-to-delta where DeepLIFT is exact', () => {
+  const targets = [0, 1, 2, 0, 1];
+  it.each(['relu_mlp', 'sigmoid_mlp', 'gelu_erf_mlp', 'gelu_tanh_mlp'])('%s: attributions sum to f(x) − f(x′) within 1e-5 relative', async (name) => {
+    const model = await load(`${name}.onnx`);
+    const x = normal([5, 6], 1, 2);
+    const baseline = normal([5, 6], 2, 0.5);
+    const { attributions } = await deepLift(model, { x }, { target: targets, baselines: baseline });
+    const fx = await targetValues(model, x, targets);
+    const fb = await targetValues(model, baseline, targets);
+    itemSums(attributions['x']!).forEach((sum, b) => {
+      const change = fx[b]! - fb[b]!;
+      expect(Math.abs(change)).toBeGreaterThan(1e-3);
+      expect(Math.abs(sum - change)).toBeLessThanOrEqual(1e-5 * Math.abs(change));
+    });
+  });
+
+  it.each([
+    ['gelu_erf_mlp', 'Erf'],
+    ['gelu_tanh_mlp', 'Tanh'],
+  ])('%s: each exported GELU subgraph is one nonlinearity, from its Gemm output to its last Mul', async (name, op) => {
+    const { model } = await load(`${name}.onnx`);
+    const { regions } = elementwiseRegions(model.graph);
+    expect(regions).toHaveLength(2);
+    for (const { x, y } of regions) {
+      expect(model.graph.producerOf(x)!.opType).toBe('Gemm');
+      expect(model.graph.producerOf(y)!.opType).toBe('Mul');
+      expect(model.graph.consumersOf(y).map((n) => n.opType)).toEqual(['Gemm']);
+    }
+    expect(model.graph.nodes.filter((n) => n.opType === op)).toHaveLength(2);
+  });
+});
+
+describe("DeepLIFT matches Captum's multipliers", () => {
+  it('ELU, LeakyReLU, Tanh, Softplus, Sigmoid, ReLU and Softmax (the Captum mechanics in torch)', async () => {
+    const model = await load('captum_net.onnx');
+    const ref = readNpz(readFileSync(fixture('captum_net.npz')));
+    const target = Array.from(ref['target']!.data as BigInt64Array, Number);
+    const { attributions } = await deepLift(model, { x: ref['x']! }, { target, baselines: ref['baseline']! });
+    const expected = ref['attributions']!.data as Float64Array;
+    const scale = Array.from(expected).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    (attributions['x']!.data as Float32Array).forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThan(1e-5 * scale));
+  });
+});
+
+describe('DeepLIFT on a ViT-style block reports its convergence delta', () => {
+  it('delta per item = Σ attributions − (f(x) − f(x′)), a real gap from softmax, LayerNorm and attention products', async () => {
+    const model = await load('vit_block.onnx');
+    const x = normal([3, 4, 8], 3);
+    const baseline = normal([3, 4, 8], 4, 0.1);
+    const targets = [0, 1, 2];
+    const { attributions, delta } = await deepLift(model, { x }, { target: targets, baselines: baseline, returnConvergenceDelta: true });
+    const fx = await targetValues(model, x, targets);
+    const fb = await targetValues(model, baseline, targets);
+    const sums = itemSums(attributions['x']!);
+    expect(delta).toHaveLength(3);
+    delta!.forEach((d, b) => expect(Math.abs(d - (sums[b]! - (fx[b]! - fb[b]!)))).toBeLessThan(1e-5));
+    expect(Math.max(...delta!.map(Math.abs))).toBeGreaterThan(1e-4);
+  });
+
+  it('rescales its GELU as one nonlinearity and leaves LayerNorm, Softmax and the products to their rules', async () => {
+    const { model } = await load('vit_block.onnx');
+    const { regions } = elementwiseRegions(model.graph);
+    const data = regions.filter((r) => model.graph.producerOf(r.x)?.opType === 'Add');
+    expect(data).toHaveLength(1);
+    expect(model.graph.producerOf(data[0]!.y)!.opType).toBe('Mul');
+  });
+});
