@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { HookedModel, readNpz, seededNormal, Tensor } from '@mechint/core';
+import { GraphBuilder, HookedModel, readNpz, seededNormal, Tensor } from '@mechint/core';
 import { deepLift } from '../src/index.js';
-import { elementwiseRegions } from '../src/deeplift-regions.js';
+import { deepLiftModel, elementwiseRegions } from '../src/deeplift-regions.js';
 import { itemSums } from './helpers.js';
 
 /** Fixtures of tools/attribution/deeplift_reference.py. */
@@ -49,6 +49,62 @@ describe('DeepLIFT rescale: summation-to-delta where DeepLIFT is exact', () => {
       expect(model.graph.consumersOf(y).map((n) => n.opType)).toEqual(['Gemm']);
     }
     expect(model.graph.nodes.filter((n) => n.opType === op)).toHaveLength(2);
+  });
+});
+
+/**
+ * x [batch, 4] → h = x·W1 + b1, then elementwise chains of h written out as exporters do:
+ * SiLU h·σ(h), Mish h·tanh(log(1 + eʰ)), a = relu(h) read by a MatMul and by 2·a, and
+ * √(h² + 1); each read by a MatMul into y [batch, 3].
+ */
+function chainsModel() {
+  const g = new GraphBuilder({ name: 'chains' });
+  const x = g.input('x', 'float32', ['batch', 4]);
+  const w = (seed: number, rows: number, cols: number) => g.param(`w${seed}`, normal([rows, cols], seed));
+  const h = g.add(g.matmul(x, w(10, 4, 5)), g.param('b1', normal([5], 11)));
+  const silu = g.mul(h, g.sigmoid(h));
+  const mish = g.mul(h, g.tanh(g.log(g.add(g.exp(h), 1))));
+  const a = g.relu(h);
+  const twice = g.mul(a, 2);
+  const root = g.sqrt(g.add(g.pow(h, 2), 1));
+  const parts = [silu, mish, a, twice, root].map((v, i) => g.matmul(v, w(20 + i, 5, 3)));
+  g.output(parts.reduce((s, p) => g.add(s, p)), 'y');
+  return g.build();
+}
+
+describe('DeepLIFT rescale: elementwise chains of one value', () => {
+  it('finds SiLU, Mish, ReLU (and 2·ReLU), √(h² + 1) as nonlinearities of h', async () => {
+    const { regions } = elementwiseRegions(chainsModel().graph);
+    expect(regions).toHaveLength(5);
+    expect(new Set(regions.map((r) => r.x)).size).toBe(1);
+  });
+
+  it('attributions sum to f(x) − f(x′) within 1e-5 relative on the chains', async () => {
+    const model = await HookedModel.load(chainsModel());
+    const x = normal([4, 4], 5, 1.5);
+    const baseline = normal([4, 4], 6, 0.3);
+    const targets = [0, 1, 2, 1];
+    const { attributions } = await deepLift(model, { x }, { target: targets, baselines: baseline });
+    const fx = await targetValues(model, x, targets);
+    const fb = await targetValues(model, baseline, targets);
+    itemSums(attributions['x']!).forEach((sum, b) => {
+      const change = fx[b]! - fb[b]!;
+      expect(Math.abs(change)).toBeGreaterThan(1e-3);
+      expect(Math.abs(sum - change)).toBeLessThanOrEqual(1e-5 * Math.abs(change));
+    });
+  });
+
+  it("where x = x′ the multipliers are the gradients (Captum's eps fallback), through a whole GELU chain", async () => {
+    const model = await load('gelu_erf_mlp.onnx');
+    const prepared = await deepLiftModel(model);
+    const x = normal([2, 6], 7);
+    const pair = Tensor.from(Float32Array.from([...(x.data as Float32Array), ...(x.data as Float32Array)]), [4, 6]);
+    const seed = Tensor.from(Float32Array.from({ length: 12 }, (_, i) => (i === 1 || i === 3 ? 1 : 0)), [4, 3]);
+    const { grads } = await prepared.model.runWithGrad({ x: pair }, { of: 'y', wrt: ['x'], seed, nodeOverrides: prepared.nodeOverrides });
+    const plain = await model.runWithGrad({ x }, { of: 'y', wrt: ['x'], seed: seed.slice([0, 2]) });
+    const expected = plain.grads['x']!.data as Float32Array;
+    (grads['x']!.data as Float32Array).subarray(0, 12).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+    expect(expected.some((v) => Math.abs(v) > 1e-2)).toBe(true);
   });
 });
 
