@@ -117,8 +117,11 @@ const marker: GradRule = (ctx) => {
 
 /** A model prepared for DeepLIFT: the marked variant (or the model itself) and the markers' rules. */
 export interface DeepLiftModel {
+  /** The model with a marker after every region (the model itself when it has none). */
   readonly model: HookedModel;
+  /** The markers' backward rules, by node name, for `runWithGrad`'s `nodeOverrides`. */
   readonly nodeOverrides: Readonly<Record<string, GradRule>>;
+  /** The regions found. */
   readonly regions: readonly ElementwiseRegion[];
 }
 
@@ -151,7 +154,7 @@ export function deepLiftModel(model: HookedModel): Promise<DeepLiftModel> {
     p = (async () => {
       const { model: marked, nodes, regions } = markRegions(model.model);
       if (nodes.length === 0) return { model, nodeOverrides: {}, regions };
-      const hooked = await HookedModel.load(marked, { backend: model.backend, probe: false, validate: false });
+      const hooked = await HookedModel.load(marked, { backend: model.backend, validate: false });
       return { model: hooked, nodeOverrides: Object.fromEntries(nodes.map((n) => [n, marker])), regions };
     })();
     prepared.set(model, p);
