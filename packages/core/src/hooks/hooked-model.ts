@@ -150,7 +150,7 @@ export class HookedModel {
     const parts = [`${sites.length} attention layer(s) recognised${sites.length ? ` (${sites.map((s) => s.module ?? `layer ${s.layer}`).join(', ')})` : ''}`];
     const residual = sites.filter((s) => s.residual !== undefined).length;
     if (sites.length > 0) parts.push(`residual aliases for ${residual} of them`);
-    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed (load with { unfuse: true } to rewrite them): ${fused.join(', ')}`);
+    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')} (load with { unfuse: true } to rewrite them into standard operators)`);
     if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);
     return `${parts.join('; ')}.`;
   }

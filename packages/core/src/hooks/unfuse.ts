@@ -34,7 +34,8 @@ const INT64_MAX = 9223372036854775807n;
  * as a 0/1 mask `[batch, total_seq]` or `[batch, seq, total_seq]` or as end (and start) positions
  * `[batch]` / `[2·batch]`, `attention_bias`, `scale`, `mask_filter_value`; `MultiHeadAttention` with
  * separate query / key / value (+ bias, key padding mask, `present_key` / `present_value`);
- * `GroupQueryAttention` on a prompt (no past), separate or packed q/k/v, `seqlens_k` padding,
+ * `GroupQueryAttention` on a prompt (no past key/value: `total_sequence_length` is the query
+ * length, as onnxruntime requires of a first prompt), separate or packed q/k/v, `seqlens_k` padding,
  * `do_rotary` (interleaved or not), `causal`; opset-23 `Attention` on 3-D or 4-D inputs, boolean or
  * float `attn_mask`, `is_causal`, `softcap`. A fully masked query row gives zeros in opset-23
  * `Attention` (as the spec says) and a uniform row in the contrib operators' `-10000` fill.
