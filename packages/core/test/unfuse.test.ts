@@ -116,12 +116,33 @@ describe('unfuse on hand-built fused operators, against numpy references from th
     await expectSameRun(model, { Q: uniform(rng, [2, 4, 5, 8], -2, 2), K: uniform(rng, [2, 4, 6, 8], -2, 2), V: uniform(rng, [2, 4, 6, 8]), attn_mask: uniform(rng, [5, 6]) });
   });
 
+  it.each([11, 13])('emits nodes valid at opset %i (Unsqueeze / Slice forms of that opset)', async (opset) => {
+    for (const name of ['mha', 'gqa_rotary'] as const) {
+      const model = load(name);
+      model.proto.opsetImport.find((o) => o.domain === '')!.version = BigInt(opset);
+      const got = await runModel(unfuse(model), feedsOf(name));
+      for (const [output, want] of Object.entries(expectedOf(name))) expect(within1e5(got[output]!, want)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('leaves the input model as it was', () => {
     const model = load('gpt2');
     const before = model.graph.nodes.length;
     unfuse(model);
     expect(model.graph.nodes.length).toBe(before);
     expect(opTypes(model)).toContain('com.microsoft:Attention');
+  });
+});
+
+describe('unfuse on the zoo’s optimizer output (tools/fixtures/zoo)', () => {
+  it.each(['gpt2', 'bert'])('%s/fused.onnx: the optimizer fused no attention there, so unfuse keeps every node and the run', async (name) => {
+    const fused = decodeModel(readFileSync(fixturePath(`zoo/${name}/fused.onnx`)));
+    const zoo = readNpz(readFileSync(fixturePath(`zoo/${name}/reference.npz`)));
+    const feeds = Object.fromEntries(fused.graph.feedNames.map((n) => [n, zoo[`input.${n}`]!]));
+    const unfused = unfuse(fused);
+    expect(unfused.graph.nodes.map((n) => n.opType).sort()).toEqual(fused.graph.nodes.map((n) => n.opType).sort());
+    const [want, got] = await Promise.all([runModel(fused, feeds), runModel(unfused, feeds)]);
+    for (const output of Object.keys(want)) expect(within1e5(got[output]!, want[output]!)).toBeLessThanOrEqual(1);
   });
 });
 
