@@ -109,6 +109,45 @@ describe('unfuse on hand-built fused operators, against numpy references from th
     await expectSameRun(packed, feedsOf('gqa'));
   });
 
+  it.each([
+    ['gpt2', 'Attention', 5],
+    ['mha', 'MultiHeadAttention', 5],
+    ['gqa', 'GroupQueryAttention', 10],
+  ] as const)('%s: an attention_bias input is added to the scores as the fused kernel adds it', async (name, opType, slot) => {
+    const model = load(name);
+    const fusedNode = node(model, opType);
+    fusedNode.input = [...Array.from({ length: slot }, (_, i) => fusedNode.input[i] ?? ''), 'attention_bias'];
+    model.graph.inputs.push(create(onnx.ValueInfoProtoSchema, { name: 'attention_bias', type: tensorType('float32', [1, 4, 'q', 'k']) }));
+    model.graph.invalidate();
+    const rng = mulberry32(11);
+    const feeds = name === 'gpt2' ? { input_ids: randomInts(rng, [2, 7], 0, 64), attention_mask: Tensor.from(new BigInt64Array(14).fill(1n), [2, 7]) } : feedsOf(name);
+    const [q, k] = name === 'gpt2' ? [7, 7] : name === 'mha' ? [5, 6] : [5, 5];
+    await expectSameRun(model, { ...feeds, attention_bias: uniform(rng, [1, 4, q, k], -3, 3) });
+  });
+
+  it('MultiHeadAttention: unidirectional self-attention with key lengths [batch] gives the fused kernel’s outputs', async () => {
+    const model = load('mha');
+    setAttr(model, 'MultiHeadAttention', 'unidirectional', attr.int(1));
+    const input = model.graph.inputs.find((i) => i.name === 'key_padding_mask')!;
+    input.type = tensorType('int32', ['batch']);
+    model.graph.invalidate();
+    const rng = mulberry32(12);
+    const x = () => uniform(rng, [2, 5, 32], -2, 2);
+    await expectSameRun(model, { query: x(), key: x(), value: x(), key_padding_mask: Tensor.from([5, 3], [2], 'int32') });
+  });
+
+  it('Attention: qkv_hidden_sizes and a 3-D mask [batch, seq, total_seq] give the fused kernel’s outputs', async () => {
+    const model = load('bert');
+    for (const n of model.graph.nodes.filter((x) => x.opType === 'Attention')) n.attribute.push(attributeProto('qkv_hidden_sizes', attr.ints([32, 32, 32])));
+    const cast = model.graph.producerOf('mask_index')!;
+    model.graph.proto.node.splice(model.graph.nodes.indexOf(cast), 1);
+    model.graph.inputs.push(tensorInput('mask_index', 'int32', ['batch', 'seq', 'seq']));
+    model.graph.invalidate();
+    const rng = mulberry32(13);
+    const mask = Tensor.from(Array.from({ length: 2 * 7 * 7 }, () => (rng() < 0.7 ? 1 : 0)), [2, 7, 7], 'int32');
+    await expectSameRun(model, { ...feedsOf('bert'), mask_index: mask });
+  });
+
   it('opset-23 Attention: softcap and a float mask give the fused kernel’s outputs', async () => {
     const model = load('attention23_4d');
     setAttr(model, 'Attention', 'softcap', attr.float(1.5));

@@ -43,7 +43,8 @@ const INT64_MAX = 9223372036854775807n;
  * Throws `UNSUPPORTED_OP` naming the node and the input or attribute for what it cannot rewrite
  * exactly — past / present key-value caches, packed `MultiHeadAttention` inputs, rotary in
  * `Attention`, 4-D `mask_index`, other fused attention operators (`PackedAttention`, …) — and
- * `UNSUPPORTED_DTYPE` for attention that is not float32. The input model is not modified.
+ * `UNSUPPORTED_DTYPE` for attention that is not float32. The input model is not modified; fused
+ * nodes inside `If` / `Loop` / `Scan` bodies are left as they are.
  *
  * @example
  * ```ts
