@@ -202,7 +202,7 @@ describe('hook points of fused and unfused attention', () => {
     const model = await HookedModel.load(load('gpt2'), { unfuse: true });
     expect(model.attention.sites.map((s) => s.module)).toEqual(['transformer.h.0.attn', 'transformer.h.1.attn']);
     expect(model.hookPoint('transformer.h.1.attn.pattern')).toMatchObject({ shape: ['batch', 4, 'seq', 'seq'] });
-    for (const name of ['hook_q', 'hook_k', 'hook_v']) expect(model.hookPoint(`blocks.1.attn.${name}`)).toMatchObject({ shape: ['batch', 4, 'seq', 8], axes: { batch: 0, head: 1, position: 2, feature: 3 } });
+    for (const name of ['hook_q', 'hook_k', 'hook_v']) expect(model.hookPoint(`blocks.1.attn.${name}`)).toMatchObject({ shape: ['batch', 'seq', 4, 8], axes: { batch: 0, position: 1, head: 2, feature: 3 } });
     expect(model.hookPoint('transformer.h.0.attn.q').value).toBe(model.hookPoint('blocks.0.attn.hook_q').value);
     const feeds = { input_ids: tokens, attention_mask: ones };
     const { cache } = await model.runWithCache(feeds, { hooks: ['transformer.h.1.attn.z'] });
@@ -227,7 +227,7 @@ describe('hook points of fused and unfused attention', () => {
           for (let j = i + 1; j < seq; j++) expect(row[j]).toBe(0);
           const logits = Array.from({ length: i + 1 }, (_, j) => {
             let dot = 0;
-            for (let d = 0; d < 8; d++) dot += Number(q.data[(h * seq + i) * 8 + d]) * Number(k.data[(h * seq + j) * 8 + d]);
+            for (let d = 0; d < 8; d++) dot += Number(q.data[(i * heads + h) * 8 + d]) * Number(k.data[(j * heads + h) * 8 + d]);
             return dot / Math.sqrt(8);
           });
           const max = Math.max(...logits);
@@ -252,9 +252,9 @@ describe('hook points of fused and unfused attention', () => {
 
   it('grouped-query attention: hook_k has the key/value heads, hook_rot_q / hook_rot_k the rotated ones', async () => {
     const model = await HookedModel.load(load('gqa_rotary'), { unfuse: true });
-    expect(model.hookPoint('blocks.0.attn.hook_q').shape).toEqual(['batch', 4, 'seq', 16]);
-    expect(model.hookPoint('blocks.0.attn.hook_k').shape).toEqual(['batch', 2, 'seq', 16]);
-    expect(model.hookPoint('blocks.0.attn.hook_rot_k').shape).toEqual(['batch', 2, 'seq', 16]);
+    expect(model.hookPoint('blocks.0.attn.hook_q').shape).toEqual(['batch', 'seq', 4, 16]);
+    expect(model.hookPoint('blocks.0.attn.hook_k').shape).toEqual(['batch', 'seq', 2, 16]);
+    expect(model.hookPoint('blocks.0.attn.hook_rot_k').shape).toEqual(['batch', 'seq', 2, 16]);
     expect(model.hookPoint('gqa_rotary.pattern').shape).toEqual(['batch', 4, 'seq', 'seq']);
   });
 });

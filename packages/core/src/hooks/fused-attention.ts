@@ -63,7 +63,7 @@ export interface FusedAttentionName {
 }
 
 const FLAT_AXES: HookAxes = { batch: 0, position: 1, feature: 2 };
-const HEAD_AXES: HookAxes = { batch: 0, head: 1, position: 2, feature: 3 };
+const HEAD_AXES: HookAxes = { batch: 0, position: 1, head: 2, feature: 3 };
 
 /**
  * Hook names of fused attention (`graph`, its topological `order` and the standard attention
@@ -73,7 +73,7 @@ const HEAD_AXES: HookAxes = { batch: 0, head: 1, position: 2, feature: 3 };
  *   the exporter recorded the node's module;
  * - each site {@link unfuse} made: `blocks.L.attn.hook_q` / `hook_k` / `hook_v` (and
  *   `hook_rot_q` / `hook_rot_k` after a rotary embedding) and `<module>.q` / `.k` / `.v`,
- *   `[batch, head, pos, d_head]`; `hook_k` / `hook_v` have the key/value heads (fewer than the
+ *   `[batch, pos, head, d_head]` as in TransformerLens; `hook_k` / `hook_v` have the key/value heads (fewer than the
  *   query heads in grouped-query attention).
  */
 export function fusedAttentionNames(graph: Graph, order: readonly NodeProto[], sites: readonly AttentionSite[]): FusedAttentionName[] {

@@ -183,24 +183,25 @@ function planGroupQuery(graph: Graph, node: NodeProto): Plan {
   const causal = intAttr(node, 'causal', 1) === 1;
   const scale = floatAttr(node, 'scale');
   return (e) => {
-    let q4: string;
-    let k4: string;
-    let v4: string;
+    let q: string;
+    let k: string;
+    let v: string;
     if (key) {
-      q4 = e.heads(query!, heads, UNFUSED_VALUES.q);
-      k4 = e.heads(key, kvHeads, UNFUSED_VALUES.k);
-      v4 = e.heads(value!, kvHeads, UNFUSED_VALUES.v);
+      q = e.split(query!, heads, UNFUSED_VALUES.q);
+      k = e.split(key, kvHeads, UNFUSED_VALUES.k);
+      v = e.split(value!, kvHeads, UNFUSED_VALUES.v);
     } else {
       const split = e.op('Reshape', [query!, e.ints([0, 0, heads + 2 * kvHeads, -1])]);
-      const part = (from: number, to: number, suffix: string) => e.op('Transpose', [e.slice(split, e.ints([from]), e.ints([to]), 2)], { perm: attr.ints([0, 2, 1, 3]) }, e.named(suffix));
-      q4 = part(0, heads, UNFUSED_VALUES.q);
-      k4 = part(heads, heads + kvHeads, UNFUSED_VALUES.k);
-      v4 = part(heads + kvHeads, heads + 2 * kvHeads, UNFUSED_VALUES.v);
+      const part = (from: number, to: number, suffix: string) => e.op('Slice', [split, e.ints([from]), e.ints([to]), e.ints([2])], {}, e.named(suffix));
+      q = part(0, heads, UNFUSED_VALUES.q);
+      k = part(heads, heads + kvHeads, UNFUSED_VALUES.k);
+      v = part(heads + kvHeads, heads + 2 * kvHeads, UNFUSED_VALUES.v);
     }
     if (rotary) {
-      q4 = e.rotary(q4, cos!, sin!, interleaved, UNFUSED_VALUES.rotQ);
-      k4 = e.rotary(k4, cos!, sin!, interleaved, UNFUSED_VALUES.rotK);
+      q = e.rotary(q, cos!, sin!, interleaved, UNFUSED_VALUES.rotQ);
+      k = e.rotary(k, cos!, sin!, interleaved, UNFUSED_VALUES.rotK);
     }
+    const [q4, k4, v4] = [e.toHeads(q), e.toHeads(k), e.toHeads(v)];
     const cols = e.range(e.length(k4, 2));
     const lengths = e.unsqueeze(e.op('Cast', [seqlens!], { to: attr.int(INT64) }), [1]);
     let allowed = e.unsqueeze(e.op('Not', [e.op('Greater', [cols, lengths])]), [1]);
@@ -233,9 +234,11 @@ function planAttention23(graph: Graph, node: NodeProto): Plan {
   const scale = floatAttr(node, 'scale');
   const softcap = floatAttr(node, 'softcap') ?? 0;
   return (e) => {
-    const q4 = threeD ? e.heads(q!, qHeads, UNFUSED_VALUES.q) : e.op('Identity', [q!], {}, e.named(UNFUSED_VALUES.q));
-    const k4 = threeD ? e.heads(k!, kvHeads, UNFUSED_VALUES.k) : e.op('Identity', [k!], {}, e.named(UNFUSED_VALUES.k));
-    const v4 = threeD ? e.heads(v!, kvHeads, UNFUSED_VALUES.v) : e.op('Identity', [v!], {}, e.named(UNFUSED_VALUES.v));
+    // 4-D inputs pass through the [batch, seq, head, d_head] layout too, so that hook_q / k / v have one layout
+    const perHead = (x: string, n: number, suffix: string) => (threeD ? e.heads(x, n, suffix) : e.toHeads(e.op('Transpose', [x], { perm: attr.ints([0, 2, 1, 3]) }, e.named(suffix))));
+    const q4 = perHead(q!, qHeads, UNFUSED_VALUES.q);
+    const k4 = perHead(k!, kvHeads, UNFUSED_VALUES.k);
+    const v4 = perHead(v!, kvHeads, UNFUSED_VALUES.v);
     const group = threeD ? qHeads / kvHeads : e.op('Div', [e.dim(q4, 1), e.dim(k4, 1)]);
     const biases: string[] = [];
     if (mask) biases.push(maskType === BOOL ? e.op('Where', [mask, e.float(0), e.float(-Infinity)]) : mask);
@@ -339,10 +342,19 @@ class Emitter {
     return this.op('Range', [this.int64(0), n, this.int64(1)]);
   }
 
-  /** `[batch, seq, n·d] → [batch, n, seq, d]`, named `<node><suffix>`. */
+  /** `[batch, seq, n·d] → [batch, seq, n, d]` (TransformerLens's per-head layout), named `<node><suffix>`. */
+  split(x: string, n: number, suffix: string): string {
+    return this.op('Reshape', [x, this.ints([0, 0, n, -1])], {}, this.named(suffix));
+  }
+
+  /** `[batch, seq, n, d] ↔ [batch, n, seq, d]`. */
+  toHeads(x: string): string {
+    return this.op('Transpose', [x], { perm: attr.ints([0, 2, 1, 3]) });
+  }
+
+  /** `[batch, seq, n·d] → [batch, n, seq, d]`, the `[batch, seq, n, d]` step named `<node><suffix>`. */
   heads(x: string, n: number, suffix: string): string {
-    const split = this.op('Reshape', [x, this.ints([0, 0, n, -1])]);
-    return this.op('Transpose', [split], { perm: attr.ints([0, 2, 1, 3]) }, this.named(suffix));
+    return this.toHeads(this.split(x, n, suffix));
   }
 
   /** `[batch, n, seq, d] → [batch, seq, n·d]`, into `output`. */
@@ -367,9 +379,9 @@ class Emitter {
     return this.op('Not', [this.op('Greater', [this.range(this.length(k4, 2)), rows])]);
   }
 
-  /** Rotary embedding of `x` `[b, n, s, d]` at positions `0…s-1` from `cos` / `sin` caches `[max_seq, rot/2]`. */
+  /** Rotary embedding of `x` `[b, s, n, d]` at positions `0…s-1` from `cos` / `sin` caches `[max_seq, rot/2]`. */
   rotary(x: string, cos: string, sin: string, interleaved: boolean, suffix: string): string {
-    const seq = this.dim(x, 2);
+    const seq = this.dim(x, 1);
     const c = this.slice(cos, this.ints([0]), seq, 0);
     const s = this.slice(sin, this.ints([0]), seq, 0);
     const half = this.dim(cos, 1);
@@ -379,10 +391,10 @@ class Emitter {
     let rotated: string;
     if (interleaved) {
       const pairs = this.op('Reshape', [this.slice(x, this.ints([0]), rot, 3), this.ints([0, 0, 0, -1, 2])]);
-      const [even, odd] = turn(this.slice(pairs, this.ints([0]), this.ints([1]), 4), this.slice(pairs, this.ints([1]), this.ints([2]), 4), this.unsqueeze(c, [2]), this.unsqueeze(s, [2]));
+      const [even, odd] = turn(this.slice(pairs, this.ints([0]), this.ints([1]), 4), this.slice(pairs, this.ints([1]), this.ints([2]), 4), this.unsqueeze(c, [1, 3]), this.unsqueeze(s, [1, 3]));
       rotated = this.op('Reshape', [this.op('Concat', [even, odd], { axis: attr.int(4) }), this.ints([0, 0, 0, -1])]);
     } else {
-      const [first, second] = turn(this.slice(x, this.ints([0]), half, 3), this.slice(x, half, rot, 3), c, s);
+      const [first, second] = turn(this.slice(x, this.ints([0]), half, 3), this.slice(x, half, rot, 3), this.unsqueeze(c, [1]), this.unsqueeze(s, [1]));
       rotated = this.op('Concat', [first, second], { axis: attr.int(3) });
     }
     return this.op('Concat', [rotated, pass], { axis: attr.int(3) }, this.named(suffix));
