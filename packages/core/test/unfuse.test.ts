@@ -212,6 +212,13 @@ describe('hook points of fused and unfused attention', () => {
     expect(within1e5(Tensor.from(z.data, [1, 7, 32]), fusedCache.get('blocks.1.attn.fused_z'))).toBeLessThanOrEqual(1);
   });
 
+  it('a head ablation on the unfused z equals torch’s (head 1 of layer 0 zeroed before c_proj)', async () => {
+    const model = await HookedModel.load(load('gpt2'), { unfuse: true });
+    const out = await model.run(feedsOf('gpt2'), { interventions: [{ hook: 'blocks.0.attn.hook_z', op: 'zero', heads: [1] }] });
+    expect(within1e5(out['logits']!, REF['gpt2.ablate.logits']!)).toBeLessThanOrEqual(1);
+    expect(within1e5(out['logits']!, expectedOf('gpt2')['logits']!)).toBeGreaterThan(1);
+  });
+
   it('GPT-2 patterns are causal and their rows sum to 1; they are softmax(q·kᵀ/√d_head) of the q / k hooks', async () => {
     const model = await HookedModel.load(load('gpt2'), { unfuse: true });
     const { cache } = await model.runWithCache({ input_ids: tokens, attention_mask: ones }, { hooks: [/^blocks\.\d\.attn\.hook_(pattern|q|k)$/] });
