@@ -18,6 +18,7 @@ import { denseFromRows } from '../grad/dense-rows.js';
 import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
+import { assertLoadable } from './load-check.js';
 import { inputDims, probeValues } from './probe.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
 import { unfuse } from './unfuse.js';
@@ -41,6 +42,12 @@ export interface HookedModelOptions {
    * `attn.pattern`, `attn.z` and `attn.hook_q/k/v` exist (see {@link unfuse}; default `false`).
    */
   unfuse?: boolean;
+  /**
+   * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
+   * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
+   * run here (its hook names, its attention report), e.g. one with operators this build lacks.
+   */
+  validate?: boolean;
 }
 
 /** Options of {@link HookedModel.run}. */
@@ -122,7 +129,9 @@ export class HookedModel {
 
   /**
    * Loads a model from a path (Node), a URL (fetched), bytes or a decoded `ModelIR`, names its hook
-   * points and probes their shapes.
+   * points and probes their shapes. A model onnxruntime refuses fails here with `INVALID_MODEL`
+   * (`UNSUPPORTED_OP` for an operator without a kernel) and onnxruntime's reason; the check reuses
+   * the probe's session, so it costs a session of its own only when the probe is off or failed.
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
     const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
@@ -132,7 +141,9 @@ export class HookedModel {
     const data = dataValues(model.graph, order);
     const attention = findAttention(model.graph, order);
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
-    const meta = options.probe === false ? new Map() : await probeValues(model, values, await Backend.create({ ep: ['cpu', 'wasm'] }));
+    const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'] });
+    const meta = options.probe === false ? new Map() : await probeValues(model, values, probeBackend);
+    if (meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
     const firstInput = inputDims(model).values().next().value ?? [];
     const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
     const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));
