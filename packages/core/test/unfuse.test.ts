@@ -204,6 +204,7 @@ describe('hook points of fused and unfused attention', () => {
     expect(model.hookPoint('transformer.h.1.attn.pattern')).toMatchObject({ shape: ['batch', 4, 'seq', 'seq'] });
     for (const name of ['hook_q', 'hook_k', 'hook_v']) expect(model.hookPoint(`blocks.1.attn.${name}`)).toMatchObject({ shape: ['batch', 'seq', 4, 8], axes: { batch: 0, position: 1, head: 2, feature: 3 } });
     expect(model.hookPoint('transformer.h.0.attn.q').value).toBe(model.hookPoint('blocks.0.attn.hook_q').value);
+    expect(model.hookPoint('transformer.h.0.attn.pattern').value).toMatch(/^\/transformer\/h\.0\/attn\/__mechint_unfused_Attention_pattern/);
     const feeds = { input_ids: tokens, attention_mask: ones };
     const { cache } = await model.runWithCache(feeds, { hooks: ['transformer.h.1.attn.z'] });
     const { cache: fusedCache } = await fused.runWithCache(feeds, { hooks: ['blocks.1.attn.fused_z'] });

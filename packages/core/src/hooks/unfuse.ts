@@ -16,6 +16,7 @@ import { describeTensorType, type Dim } from '../onnx/types.js';
 import { Tensor } from '../tensor/tensor.js';
 import { UNFUSABLE_ATTENTION, UNFUSED_VALUES, fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
 import { Splicer } from './splicer.js';
+import { OWN_NAME_PREFIX } from '../runtime/own-nodes.js';
 
 const FLOAT = 1;
 const BOOL = 9;
@@ -43,7 +44,10 @@ const INT64_MAX = 9223372036854775807n;
  * Throws `UNSUPPORTED_OP` naming the node and the input or attribute for what it cannot rewrite
  * exactly — past / present key-value caches, packed `MultiHeadAttention` inputs, rotary in
  * `Attention`, 4-D `mask_index`, other fused attention operators (`PackedAttention`, …) — and
- * `UNSUPPORTED_DTYPE` for attention that is not float32. The input model is not modified; fused
+ * `UNSUPPORTED_DTYPE` for attention that is not float32. The nodes and values it adds are named
+ * `<scope path>/__mechint_unfused_<fused node>_…` (the fused node's module, and @mechint's own-name
+ * prefix); `…_q`, `…_k`, `…_v` and `…_pattern` name q / k / v (`[batch, pos, head, d_head]`) and the
+ * pattern. The input model is not modified; fused
  * nodes inside `If` / `Loop` / `Scan` bodies are left as they are.
  *
  * @example
@@ -76,7 +80,10 @@ function rewrite(graph: Graph, opset: number, node: NodeProto, kind: FusedAttent
   graph.proto.node.splice(index, 1);
   graph.invalidate();
   const first = graph.nodes.length;
-  plan(new Emitter(graph, opset, node.name || node.output[0]!));
+  // our names (OWN_NAME_PREFIX: onnxruntime errors on them are @mechint's bugs) in the fused node's scope path
+  const name = node.name || node.output[0]!;
+  const cut = name.lastIndexOf('/') + 1;
+  plan(new Emitter(graph, opset, `${name.slice(0, cut)}${OWN_NAME_PREFIX}_unfused_${name.slice(cut)}`));
   for (const added of graph.nodes.slice(first)) if (node.$unknown !== undefined) added.$unknown = [...node.$unknown];
 }
 
