@@ -7,7 +7,7 @@ import { fixturePath } from './helpers/fixtures.js';
 import { mulberry32, randomInts, uniform } from './helpers/random.js';
 
 /** Fixtures of tools/fixtures/fused_attention.py: onnxruntime's fused attention operators, with torch / numpy references. */
-type Fused = 'gpt2' | 'bert' | 'mha' | 'gqa' | 'gqa_rotary' | 'attention23' | 'attention23_4d';
+type Fused = 'gpt2' | 'gpt2_dynamo23' | 'bert' | 'mha' | 'gqa' | 'gqa_rotary' | 'attention23' | 'attention23_4d';
 const REF = readNpz(readFileSync(fixturePath('fused/fused.reference.npz')));
 const load = (name: Fused): ModelIR => decodeModel(readFileSync(fixturePath(`fused/${name}.onnx`)));
 const byPrefix = (prefix: string) => Object.fromEntries(Object.entries(REF).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
@@ -50,6 +50,23 @@ describe('unfuse on Hugging Face models in the transformer optimizer’s fused f
     expect(opTypes(unfused)).toContain(':Softmax');
     const got = await runModel(unfused, feedsOf(name));
     expect(within1e5(got[output]!, expectedOf(name)[output]!)).toBeLessThanOrEqual(1);
+  });
+
+  it('GPT-2 from torch’s dynamo exporter at opset 23 (standard Attention nodes): unfused reproduces torch, with causal patterns per module', async () => {
+    const unfused = unfuse(load('gpt2_dynamo23'));
+    expect([...opTypes(unfused)].filter((op) => op.endsWith(':Attention'))).toEqual([]);
+    const got = await runModel(unfused, feedsOf('gpt2_dynamo23'));
+    expect(within1e5(got['logits']!, expectedOf('gpt2_dynamo23')['logits']!)).toBeLessThanOrEqual(1);
+    const model = await HookedModel.load(load('gpt2_dynamo23'), { unfuse: true });
+    expect(model.attention.sites.map((s) => s.module)).toEqual(['transformer.h.0.attn', 'transformer.h.1.attn']);
+    const { cache } = await model.runWithCache(feedsOf('gpt2_dynamo23'), { hooks: ['blocks.1.attn.hook_pattern'] });
+    const p = cache.get('blocks.1.attn.hook_pattern');
+    expect(p.shape).toEqual([2, 4, 7, 7]);
+    for (let row = 0; row < 2 * 4 * 7; row++) {
+      const values = Array.from({ length: 7 }, (_, j) => Number(p.data[row * 7 + j]));
+      expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(values.slice((row % 7) + 1).every((v) => v === 0)).toBe(true);
+    }
   });
 
   it('GPT-2: unfused == fused on random tokens with left padding (causal ∧ mask_index, down to fully masked rows)', async () => {
