@@ -135,6 +135,23 @@ describe('DeepLIFT on a ViT-style block reports its convergence delta', () => {
     expect(Math.max(...delta!.map(Math.abs))).toBeGreaterThan(1e-4);
   });
 
+  it.each(['torchscript', 'dynamo'])("the zoo's Hugging Face ViT (%s export): delta per item, GELU chains recognised", async (name) => {
+    const zoo = new URL('../../core/test/fixtures/zoo/vit/', import.meta.url).pathname;
+    const model = await HookedModel.load(`${zoo}${name}.onnx`);
+    const ref = readNpz(readFileSync(`${zoo}reference.npz`));
+    const x = ref['input.pixel_values']!;
+    const baseline = ref['corrupted.pixel_values']!;
+    const targets = Array.from({ length: x.shape[0]! }, (_, b) => b % 10);
+    const { attributions, delta } = await deepLift(model, { pixel_values: x }, { target: targets, baselines: baseline, returnConvergenceDelta: true });
+    const logits = async (t: Tensor) => (await model.run({ pixel_values: t }))['logits']!.data as Float32Array;
+    const fx = await logits(x);
+    const fb = await logits(baseline);
+    const sums = itemSums(attributions['pixel_values']!);
+    expect(delta).toHaveLength(x.shape[0]!);
+    delta!.forEach((d, b) => expect(Math.abs(d - (sums[b]! - (fx[b * 10 + targets[b]!]! - fb[b * 10 + targets[b]!]!)))).toBeLessThan(1e-5));
+    expect(elementwiseRegions(model.model.graph).regions).toHaveLength(2);
+  });
+
   it('rescales its GELU as one nonlinearity and leaves LayerNorm, Softmax and the products to their rules', async () => {
     const { model } = await load('vit_block.onnx');
     const { regions } = elementwiseRegions(model.graph);
