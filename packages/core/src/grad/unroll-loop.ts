@@ -11,7 +11,17 @@ import type { Dim } from '../onnx/types.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Splicer } from '../hooks/splicer.js';
 
-/** Why `node` (a Loop) cannot be unrolled, or `undefined` when {@link unrollLoop} can unroll it. */
+/**
+ * Why `node` (a Loop) cannot be unrolled, or `undefined` when {@link unrollLoop} can unroll it.
+ *
+ * @example
+ * ```ts
+ * import type { Graph, NodeProto } from '@mechint/core';
+ * declare const graph: Graph;
+ * declare const loop: NodeProto;
+ * console.log(loopUnrollBlocker(graph, loop)); // e.g. 'its trip count is not a constant (unrolling needs one)'
+ * ```
+ */
 export function loopUnrollBlocker(graph: Graph, node: NodeProto): string | undefined {
   const trips = constantOf(graph, node.input[0] ?? '');
   if (trips === undefined) return 'its trip count is not a constant (unrolling needs one)';
@@ -97,7 +107,18 @@ function scanPlan(graph: Graph, node: NodeProto, shapes: ReadonlyMap<string, rea
   return { states, inputs, inputAxes, inputReversed: ints('scan_input_directions', m, 0).map(Boolean), outputAxes: ints('scan_output_axes', k, 0), outputReversed: ints('scan_output_directions', k, 0).map(Boolean), length };
 }
 
-/** Why `node` (a Scan) cannot be unrolled, or `undefined` when {@link unrollScan} can unroll it. */
+/**
+ * Why `node` (a Scan) cannot be unrolled, or `undefined` when {@link unrollScan} can unroll it;
+ * `shapes` are static shapes known besides the graph's own (a probe's).
+ *
+ * @example
+ * ```ts
+ * import type { Graph, NodeProto } from '@mechint/core';
+ * declare const graph: Graph;
+ * declare const scan: NodeProto;
+ * console.log(scanUnrollBlocker(graph, scan, new Map())); // e.g. 'the length of its scan inputs is not known statically'
+ * ```
+ */
 export function scanUnrollBlocker(graph: Graph, node: NodeProto, shapes: ReadonlyMap<string, readonly Dim[]>): string | undefined {
   const plan = scanPlan(graph, node, shapes);
   if (plan.inputs.length === 0) return 'it has no scan input';
