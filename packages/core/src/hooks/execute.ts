@@ -65,23 +65,29 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
   }
   const hookedValues = hooked.map((h) => h.hook.value);
   const stageOf = new Map<string, number>();
+  const stageFor = (value: string): number => {
+    const upstream = hooked.length === 0 ? new Set<string>() : ancestors(model.graph, value);
+    return hookedValues.reduce((stage, v, i) => (upstream.has(v) ? i + 1 : stage), 0);
+  };
   for (const hook of request.record) {
     if (hookedValues.includes(hook.value)) continue;
-    const upstream = hooked.length === 0 ? new Set<string>() : ancestors(model.graph, hook.value);
-    stageOf.set(hook.value, hookedValues.reduce((stage, v, i) => (upstream.has(v) ? i + 1 : stage), 0));
+    stageOf.set(hook.value, stageFor(hook.value));
   }
+  const checkStage = new Map(plan.checks.map((c) => [c, stageFor(c.hookValue)] as const));
   const pool: Record<string, Tensor> = { ...request.feeds, ...plan.feeds };
   const recorded = new Map<string, Tensor>();
   let outputs: Record<string, Tensor> = {};
   for (let stage = 0; stage <= hooked.length; stage++) {
     const last = stage === hooked.length;
     const target = last ? request.outputs : [hookedValues[stage]!];
-    const record = [...stageOf].filter(([, s]) => s === stage).map(([v]) => v);
+    const checks = plan.checks.filter((c) => checkStage.get(c) === stage);
+    const record = [...[...stageOf].filter(([, s]) => s === stage).map(([v]) => v), ...checks.map((c) => c.value)];
     const key = `${context.id} iv[${plan.key}] split[${hookedValues.join(',')}] stage ${stage} out[${target.join(',')}] rec[${[...record].sort().join(',')}]`;
     const session = await backend.session(() => stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record])]), { key });
     const feeds = Object.fromEntries(session.inputNames.map((n) => [n, pool[n]!]));
     const result = await session.run(feeds);
-    for (const v of record) recorded.set(v, result[v]!);
+    for (const c of checks) c.verify(Array.from(result[c.value]!.data as BigInt64Array, Number));
+    for (const v of record) if (stageOf.has(v)) recorded.set(v, result[v]!);
     if (last) {
       outputs = Object.fromEntries(request.outputs.map((o) => [o, result[o]!]));
       break;
