@@ -9,7 +9,7 @@ import type { Backend } from '../runtime/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ancestors } from './dataflow.js';
 import type { HookPoint } from './hook-points.js';
-import { planInterventions, type Intervention } from './interventions.js';
+import { planInterventions, type Intervention, type RuntimeShapeCheck } from './interventions.js';
 
 /**
  * A JavaScript hook: receives the activation and returns its replacement (same shape and dtype),
@@ -85,7 +85,10 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
     const key = `${context.id} iv[${plan.key}] split[${hookedValues.join(',')}] stage ${stage} out[${target.join(',')}] rec[${[...record].sort().join(',')}]`;
     const session = await backend.session(() => stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record])]), { key });
     const feeds = Object.fromEntries(session.inputNames.map((n) => [n, pool[n]!]));
-    const result = await session.run(feeds);
+    const result = await session.run(feeds).catch(async (error: unknown) => {
+      if (checks.length > 0) await verifyPlainShapes(context, request.feeds, checks);
+      throw error;
+    });
     for (const c of checks) c.verify(Array.from(result[c.value]!.data as BigInt64Array, Number));
     for (const v of record) if (stageOf.has(v)) recorded.set(v, result[v]!);
     if (last) {
@@ -100,6 +103,17 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
     if (request.record.some((r) => r.value === hook.value)) recorded.set(hook.value, edited);
   }
   return { outputs, recorded };
+}
+
+/**
+ * After a failed run with edits on dims unknown before it: the edited activations' real shapes,
+ * from a plain run, so that a bad index or value is reported as such instead of onnxruntime's error.
+ */
+async function verifyPlainShapes(context: ExecuteContext, feeds: Readonly<Record<string, Tensor>>, checks: readonly RuntimeShapeCheck[]): Promise<void> {
+  const values = [...new Set(checks.map((c) => c.hookValue))];
+  const session = await context.backend.session(() => stageModel(context.model, [], values), { key: `${context.id} shapes[${values.join(',')}]` });
+  const result = await session.run(Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]!])));
+  for (const c of checks) c.verify(result[c.hookValue]!.shape);
 }
 
 function stageModel(base: ModelIR, fed: readonly string[], outputs: readonly string[]): ModelIR {

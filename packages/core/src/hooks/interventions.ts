@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { HookAxes, HookPoint } from './hook-points.js';
 import { resolveHook } from './selectors.js';
 import { Splicer } from './splicer.js';
+import { attr } from '../builder/attributes.js';
 
 /**
  * What an intervention does to the selected elements `x`:
@@ -243,7 +244,8 @@ function indicesFor(where: string, key: string, selection: IndexSelection, size:
 
 function splice(model: ModelIR, p: Planned, k: number): void {
   const graph = model.graph;
-  const s = new Splicer(graph, model.opset() ?? 17, `${PREFIX}${k}`);
+  const opset = model.opset() ?? 17;
+  const s = new Splicer(graph, opset, `${PREFIX}${k}`);
   const target = p.hook.value;
   const producer = graph.producerOf(target)!;
   const before = s.name('before');
@@ -262,7 +264,7 @@ function splice(model: ModelIR, p: Planned, k: number): void {
     const given = input(a.role, tensorType('int64', a.perItem ? ['batch', 'n'] : ['n']));
     const dim = s.op('Gather', [shapeOf, s.constant(Tensor.from([BigInt(a.axis)], [], 'int64'), 'axis')]);
     const indices = a.size === undefined ? fromEnd(s, given, dim) : given;
-    const range = s.op('Range', [s.constant(Tensor.from([0n], [], 'int64'), 'zero'), dim, s.constant(Tensor.from([1n], [], 'int64'), 'one')]);
+    const range = arange(s, dim, opset);
     const left = a.perItem ? s.unsqueeze(range, [0, 2]) : s.unsqueeze(range, [1]);
     const right = a.perItem ? s.unsqueeze(indices, [1]) : s.unsqueeze(indices, [0]);
     const hits = s.reduceSum(s.op('Cast', [s.op('Equal', [left, right])], { to: INT32 }), [a.perItem ? 2 : 1]);
@@ -275,6 +277,13 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   s.node('Where', [mask, replacement, before], {}, [target]);
   graph.proto.node = graph.topologicalOrder();
   graph.invalidate();
+}
+
+/** `[0, 1, …, dim - 1]`: `Range` from opset 11, before it the indices of `dim` ones (`NonZero`, opset 9). */
+function arange(s: Splicer, dim: string, opset: number): string {
+  if (opset >= 11) return s.op('Range', [s.constant(Tensor.from([0n], [], 'int64'), 'zero'), dim, s.constant(Tensor.from([1n], [], 'int64'), 'one')]);
+  const ones = s.op('ConstantOfShape', [s.unsqueeze(dim, [0])], { value: Tensor.from([1n], [1], 'int64') });
+  return s.op('Squeeze', [s.op('NonZero', [ones])], { axes: attr.ints([0]) });
 }
 
 /** `i + dim` where `-dim <= i < 0`, else `i`: negative indices resolved against the run's size. */

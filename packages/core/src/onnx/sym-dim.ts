@@ -131,12 +131,7 @@ export function symToDim(e: SymExpr | null): Dim {
 /**
  * A {@link Dim} as an expression (`null` stays `null`). Texts that do not parse in this grammar
  * (a `dim_param` such as `seq-len` or `x:0`) stand for one opaque symbol.
- *
- * @example
- * ```ts
- * import { dimToSym, symFormat } from '@mechint/core';
- * symFormat(dimToSym('2*W + W')!); // '3*W'
- * ```
+
  */
 export function dimToSym(d: Dim): SymExpr | null {
   if (d === null) return null;
