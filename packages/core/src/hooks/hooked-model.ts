@@ -142,7 +142,7 @@ export class HookedModel {
     const data = dataValues(model.graph, order);
     const attention = findAttention(model.graph, order);
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
-    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, await Backend.create({ ep: ['cpu', 'wasm'] }), options.exampleInputs);
+    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, await Backend.create({ ep: ['cpu', 'wasm'], logSeverityLevel: 4 }), options.exampleInputs);
     const warnings: string[] = [];
     if (probed.failure !== undefined) {
       warnings.push(
