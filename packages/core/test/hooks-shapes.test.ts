@@ -272,3 +272,14 @@ describe('PaddleOCR detector (sides must be multiples of 32)', () => {
     expect(out['sigmoid_0.tmp_0']!.shape).toEqual([1, 1, 96, 128]);
   });
 });
+
+describe('exampleInputs on a model that accepts only some sizes', () => {
+  it('keeps what the example run saw when the doubled run (batch 2, 40 positions > n_ctx 32) fails, and says so', async () => {
+    const seen: string[] = [];
+    const tokens = Tensor.from([Array.from({ length: 20 }, (_, i) => BigInt(i % 24))], [1, 20], 'int64');
+    const model = await HookedModel.load(fixturePath('gpt2l.onnx'), { exampleInputs: { tokens }, onWarning: (m) => seen.push(m) });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^Shape probe failed: the second probe run \(exampleInputs with every symbolic dim doubled: tokens \[2, 40\]\) failed/);
+    expect(model.hookPoint('blocks.0.attn.pattern')).toMatchObject({ shape: ['batch', 4, 'pos', 'pos'], dimSources: ['static', 'static', 'static', 'static'] });
+  });
+});

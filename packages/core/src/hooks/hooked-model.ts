@@ -146,7 +146,7 @@ export class HookedModel {
     const warnings: string[] = [];
     if (probed.failure !== undefined) {
       warnings.push(
-        `Shape probe failed: ${probed.failure}. Shapes come from the file's declared types and static inference; dims they leave unknown are checked against the real shapes when an edit runs. Pass exampleInputs to HookedModel.load to probe on inputs the model accepts.`,
+        `Shape probe failed: ${probed.failure}. Shapes come from the file's declared types and static inference; dims they leave unknown are checked against the real shapes when an edit runs.${options.exampleInputs === undefined ? ' Pass exampleInputs to HookedModel.load to probe on inputs the model accepts.' : ''}`,
       );
     }
     const warn = options.onWarning ?? ((message: string) => console.warn(`@mechint/core: ${message}`));

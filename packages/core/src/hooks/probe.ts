@@ -31,7 +31,7 @@ export function inputDims(model: ModelIR): Map<string, Dim[]> {
 export interface ProbeResult {
   /** Shape and dtype per value, as seen in the runs (symbols where a dim followed an input's). */
   readonly meta: Map<string, ValueMeta>;
-  /** Why the probe learned nothing, when it did not. */
+  /** Why the probe learned nothing (or, with `meta` filled, less than two runs tell), when so. */
   readonly failure?: string;
 }
 
@@ -65,6 +65,7 @@ export async function probeValues(model: ModelIR, values: readonly string[], bac
     return { meta: new Map(), failure: `onnxruntime could not create the probe session: ${messageOf(e)}` };
   }
   const runs: Record<string, Tensor>[] = [];
+  let partial: string | undefined;
   for (const run of [0, 1] as const) {
     const size = (d: Dim): number => (typeof d === 'number' ? d : sizes[symbols.indexOf(d as string)]![run]);
     const feeds: Record<string, Tensor> = {};
@@ -72,8 +73,14 @@ export async function probeValues(model: ModelIR, values: readonly string[], bac
     try {
       runs.push({ ...(await session.run(feeds, { outputs })), ...feeds });
     } catch (e) {
-      await session.release();
       const at = Object.entries(feeds).map(([n, t]) => `${n} [${t.shape.join(', ')}]`).join(', ');
+      if (run === 1 && exampleInputs !== undefined) {
+        // The example alone: every dim it shows is a number (a probe-only guess, checked at run time).
+        partial = `the second probe run (exampleInputs with every symbolic dim doubled: ${at}) failed: ${messageOf(e)}; dims only the probe saw are the example's sizes`;
+        runs.push(runs[0]!);
+        break;
+      }
+      await session.release();
       return { meta: new Map(), failure: `the probe run on ${run === 0 && exampleInputs !== undefined ? 'exampleInputs' : 'synthetic inputs'} (${at}) failed: ${messageOf(e)}` };
     }
   }
@@ -90,7 +97,7 @@ export async function probeValues(model: ModelIR, values: readonly string[], bac
     });
     meta.set(value, { dtype: a.dtype, shape: a.shape.length === b.shape.length ? shape : undefined });
   }
-  return { meta };
+  return partial === undefined ? { meta } : { meta, failure: partial };
 }
 
 /**
