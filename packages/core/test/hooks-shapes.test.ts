@@ -8,7 +8,7 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { create } from '@bufbuild/protobuf';
-import { HookedModel, MechintError, Tensor, attr, evaluateDim, inferShapes, onnx, tensorType, type Dim, type HookPoint } from '../src/index.node.js';
+import { Backend, HookedModel, MechintError, Tensor, attr, evaluateDim, feedDims, inferShapes, loadModel, onnx, tensorType, type Dim, type HookPoint } from '../src/index.node.js';
 import { GraphBuilder } from '../src/builder/index.js';
 import { fixturePath } from './helpers/fixtures.js';
 import { mulberry32, uniform } from './helpers/random.js';
@@ -120,6 +120,50 @@ describe('static shape inference (inferShapes)', () => {
     const shapes = inferShapes(model);
     expect(shapes.get(y.name)!.shape).toEqual(['b', 12]);
     expect(shapes.get('z')!.shape).toEqual(['2*b', 12]);
+  });
+});
+
+describe('static shape inference on real exports, against onnxruntime', () => {
+  const filled = (shape: number[], dtype: 'float32' | 'int64' = 'float32') => {
+    const t = Tensor.zeros(shape, dtype);
+    if (dtype === 'int64') (t.data as BigInt64Array).fill(1n);
+    else (t.data as Float32Array).fill(0.5);
+    return t;
+  };
+  it.each([
+    ['gpt_hf.onnx', fixturePath('gpt_hf.onnx'), { input_ids: filled([2, 9], 'int64') }, 1],
+    ['cnn.onnx', fixturePath('cnn.onnx'), { images: filled([3, 1, 8, 8]) }, 1],
+    ['rnn.onnx', fixturePath('rnn.onnx'), { inputs: filled([2, 7, 3]) }, 0.8],
+    ['PaddleOCR rec, width 100', REC, { x: filled([1, 3, 48, 100]) }, 1],
+    ['PaddleOCR det, 64×96', DET, { x: filled([1, 3, 64, 96]) }, 0.95],
+    ['PaddleOCR cls (opset 9)', `${ASSETS}ch_ppocr_mobile_v2.0_cls_infer.onnx`, { x: filled([2, 3, 48, 192]) }, 1],
+  ] as const)('%s: every dim it knows is the size onnxruntime computes for every value', async (_, path, feeds, coverage) => {
+    const model = await loadModel(path);
+    const shapes = inferShapes(model);
+    const symbols = new Map<string, number>();
+    for (const [name, dims] of feedDims(model.graph)) dims.forEach((d, i) => typeof d === 'string' && symbols.set(d, (feeds as Record<string, Tensor>)[name]!.shape[i]!));
+    const variant = model.clone();
+    for (const node of model.graph.nodes) for (const o of node.output) if (o !== '' && !model.graph.outputs.some((g) => g.name === o)) variant.graph.addOutput(o);
+    const backend = await Backend.create({ ep: 'cpu' });
+    const real = await (await backend.session(variant)).run(feeds as Record<string, Tensor>);
+    await backend.dispose();
+    const wrong: string[] = [];
+    let known = 0;
+    let total = 0;
+    for (const [name, t] of Object.entries(real)) {
+      const inferred = shapes.get(name)?.shape;
+      total += t.shape.length;
+      if (inferred === undefined) continue;
+      if (inferred.length !== t.shape.length) wrong.push(`${name}: rank ${inferred.length} for [${t.shape.join(', ')}]`);
+      inferred.forEach((d, i) => {
+        const size = evaluateDim(d, symbols);
+        if (size === undefined) return;
+        known++;
+        if (size !== t.shape[i]) wrong.push(`${name}: [${inferred.join(', ')}] for [${t.shape.join(', ')}]`);
+      });
+    }
+    expect(wrong).toEqual([]);
+    expect(known / total).toBeGreaterThanOrEqual(coverage);
   });
 });
 
