@@ -9,6 +9,8 @@ import type { DType } from '../tensor/dtype.js';
 import type { AttentionReport } from './attention.js';
 import { subgraphReads } from '../onnx/graph.js';
 import { enclosingModules, moduleOf } from './scopes.js';
+import { imageAxes } from './image-axes.js';
+import { outputAliasName } from './output-alias.js';
 
 /** Where a hook-point name comes from. */
 export type HookKind = 'value' | 'module-input' | 'module-output' | 'alias';
@@ -23,6 +25,8 @@ export interface HookAxes {
   readonly head?: number;
   /** Index of the feature axis (the last: d_model, d_head, key positions, …). */
   readonly feature?: number;
+  /** Index of the channel axis of NCHW feature maps (`[batch, C, H, W]`: 1); those have no feature axis. */
+  readonly channel?: number;
 }
 
 /**
@@ -173,8 +177,8 @@ function aliasNames(report: AttentionReport, graph: Graph): NamedValue[] {
   }
   const last = report.sites.at(-1)?.residual;
   if (last !== undefined && graph.outputs.length === 1) {
-    const logits = graph.outputs[0]!.name;
-    named.push({ name: 'logits', value: logits, kind: 'alias', axes: RESIDUAL_AXES });
+    const output = graph.outputs[0]!.name;
+    named.push({ name: outputAliasName(graph, output), value: output, kind: 'alias', axes: RESIDUAL_AXES });
   }
   return named;
 }
@@ -182,9 +186,12 @@ function aliasNames(report: AttentionReport, graph: Graph): NamedValue[] {
 /**
  * Axis roles read off symbolic dims: the axis sized like the first input's first symbolic dim is
  * the batch, the one sized like its second is the position; the last other axis holds features.
+ * NCHW maps of image models have a channel axis instead (see {@link imageAxes}).
  */
 function axesFromShape(shape: readonly Dim[] | undefined, symbols: readonly Dim[]): HookAxes {
   if (shape === undefined || shape.length === 0) return {};
+  const image = imageAxes(shape, symbols);
+  if (image !== undefined) return image;
   const find = (symbol: Dim | undefined) => (typeof symbol === 'string' ? shape.indexOf(symbol) : -1);
   const batch = find(symbols[0]);
   const position = find(symbols[1]);

@@ -18,6 +18,7 @@ import { denseFromRows } from '../grad/dense-rows.js';
 import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
+import { assertLoadable } from './load-check.js';
 import { inputDims, probeValues, staticMeta, type ProbeResult } from './probe.js';
 import { describeTensorType } from '../onnx/types.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
@@ -49,6 +50,12 @@ export interface HookedModelOptions {
    * `() => {}` to silence them — they stay in `HookedModel.warnings`.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
+   * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
+   * run here (its hook names, its attention report), e.g. one with operators this build lacks.
+   */
+  validate?: boolean;
 }
 
 /** Options of {@link HookedModel.run}. */
@@ -133,7 +140,9 @@ export class HookedModel {
 
   /**
    * Loads a model from a path (Node), a URL (fetched), bytes or a decoded `ModelIR`, names its hook
-   * points and probes their shapes.
+   * points and probes their shapes. A model onnxruntime refuses fails here with `INVALID_MODEL`
+   * (`UNSUPPORTED_OP` for an operator without a kernel) and onnxruntime's reason; the check reuses
+   * the probe's session, so it costs a session of its own only when the probe is off or failed.
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
     const model = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
@@ -142,7 +151,9 @@ export class HookedModel {
     const data = dataValues(model.graph, order);
     const attention = findAttention(model.graph, order);
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
-    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, await Backend.create({ ep: ['cpu', 'wasm'], logSeverityLevel: 4 }), options.exampleInputs);
+    const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'], logSeverityLevel: 4 });
+    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, probeBackend, options.exampleInputs);
+    if (probed.meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
     const warnings: string[] = [];
     if (probed.failure !== undefined) {
       warnings.push(
