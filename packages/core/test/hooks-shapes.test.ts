@@ -265,19 +265,18 @@ describe('PaddleOCR detector (sides must be multiples of 32)', () => {
   it.each([
     [64, 64],
     [96, 128],
-  ])('edits a value of unknown width at %i×%i (the last column, a negative index resolved in the run) like a JavaScript hook', async (h, w) => {
+  ])('edits a map whose sides are unknown before the run at %i×%i like a JavaScript hook', async (h, w) => {
     const feeds = { x: uniform(mulberry32(h + w), [1, 3, h, w], 0, 1) };
     const LOGITS = 'p2o.Add.281'; // before the final sigmoid, which saturates on noise
     const logits = async (options: Parameters<HookedModel['runWithCache']>[1]) => (await model.runWithCache(feeds, { ...options, hooks: [LOGITS] })).cache.get(LOGITS);
     const plain = await logits({});
-    const edited = await logits({ interventions: [{ hook: HOOK, op: 'zero', features: [-1] }] });
+    const edited = await logits({ interventions: [{ hook: HOOK, op: 'zero', channels: [5] }] });
     const byHook = await logits({
       functions: {
         [HOOK]: (t) => {
           const copy = t.clone();
-          const width = t.shape[3]!;
-          const data = copy.data as Float32Array;
-          for (let i = width - 1; i < data.length; i += width) data[i] = 0;
+          const plane = t.shape[2]! * t.shape[3]!;
+          (copy.data as Float32Array).fill(0, 5 * plane, 6 * plane);
           return copy;
         },
       },
@@ -285,19 +284,6 @@ describe('PaddleOCR detector (sides must be multiples of 32)', () => {
     expect(edited.shape).toEqual([1, 1, h, w]);
     expect(maxAbsDiff(edited, byHook)).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(edited, plain)).toBeGreaterThan(1e-2);
-  });
-
-  it('an index out of range on a dim unknown before the run → INVALID_ARGUMENT after it, with the real size', async () => {
-    const feeds = { x: uniform(mulberry32(7), [1, 3, 64, 64], 0, 1) };
-    const { cache } = await model.runWithCache(feeds, { hooks: [HOOK] });
-    const width = cache.get(HOOK).shape[3]!;
-    for (const index of [width, -width - 1]) {
-      const error = await errorOf(model.run(feeds, { interventions: [{ hook: HOOK, op: 'zero', features: [index] }] }));
-      expect(error?.code).toBe('INVALID_ARGUMENT');
-      expect(error?.details).toMatchObject({ index, size: width });
-    }
-    const fine = await errorOf(model.run(feeds, { interventions: [{ hook: HOOK, op: 'zero', features: [width - 1, -width] }] }));
-    expect(fine).toBeUndefined();
   });
 
   it('a value that does not broadcast to the real shape → SHAPE_MISMATCH after the run', async () => {
@@ -312,7 +298,7 @@ describe('PaddleOCR detector (sides must be multiples of 32)', () => {
     expect(seen).toEqual([]);
     expect(probed.warnings).toEqual([]);
     const feeds = { x: uniform(mulberry32(10), [1, 3, 96, 128], 0, 1) };
-    const out = await probed.run(feeds, { interventions: [{ hook: HOOK, op: 'scale', scale: 0.5, features: [0] }] });
+    const out = await probed.run(feeds, { interventions: [{ hook: HOOK, op: 'scale', scale: 0.5, channels: [0] }] });
     expect(out['sigmoid_0.tmp_0']!.shape).toEqual([1, 1, 96, 128]);
   });
 });
@@ -325,5 +311,47 @@ describe('exampleInputs on a model that accepts only some sizes', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(/^Shape probe failed: the second probe run \(exampleInputs with every symbolic dim doubled: tokens \[2, 40\]\) failed/);
     expect(model.hookPoint('blocks.0.attn.pattern')).toMatchObject({ shape: ['batch', 4, 'pos', 'pos'], dimSources: ['static', 'static', 'static', 'static'] });
+  });
+});
+
+describe('a dim only the run knows (TopK with k fed at run time)', () => {
+  // y = Relu(TopK(x, k)) : [b, T, k]. The synthetic probe feeds k = 1 twice and sees a constant 1.
+  let model: HookedModel;
+  const x = uniform(mulberry32(11), [2, 4, 8]);
+  const feeds = (k: number) => ({ x, k: int64([k]) });
+  beforeAll(async () => {
+    const g = new GraphBuilder();
+    const [top] = g.op('TopK', [g.input('x', 'float32', ['b', 'T', 8]), g.input('k', 'int64', [1])], { axis: attr.int(-1) }, { outputs: 2, dtypes: ['float32', 'int64'] });
+    g.output(g.op('Relu', [top!]), 'y');
+    model = await HookedModel.load(g.build(), { onWarning: () => undefined });
+  });
+
+  it('shows the probe’s 1 as a probe-only dim, not as the truth', () => {
+    expect(model.hookPoint('y')).toMatchObject({ shape: ['b', 'T', 1], dimSources: ['static', 'static', 'probe'], axes: { batch: 0, position: 1, feature: 2 } });
+  });
+
+  it('edits feature 2 when k is 3, like a JavaScript hook, and negative indices count from the run’s end', async () => {
+    const run = (features: number[]) => model.run(feeds(3), { interventions: [{ hook: 'y', op: 'set', value: Tensor.from([-7], [1]), features }] });
+    const byHook = (await model.run(feeds(3), {
+      hooks: {
+        y: (t) => {
+          const copy = t.clone();
+          for (let i = 2; i < copy.size; i += 3) (copy.data as Float32Array)[i] = -7;
+          return copy;
+        },
+      },
+    }))['y']!;
+    expect(maxAbsDiff((await run([2]))['y']!, byHook)).toBe(0);
+    expect(maxAbsDiff((await run([-1]))['y']!, byHook)).toBe(0);
+  });
+
+  it('an index out of range there → INVALID_ARGUMENT after the run, with the real size', async () => {
+    for (const index of [3, -4]) {
+      const error = await errorOf(model.run(feeds(3), { interventions: [{ hook: 'y', op: 'zero', features: [index] }] }));
+      expect(error?.code).toBe('INVALID_ARGUMENT');
+      expect(error?.details).toMatchObject({ index, size: 3 });
+    }
+    const perItem = await errorOf(model.run(feeds(3), { interventions: [{ hook: 'y', op: 'zero', features: [[0], [5]] }] }));
+    expect(perItem?.details).toMatchObject({ index: 5, size: 3 });
   });
 });
