@@ -225,8 +225,8 @@ export class HookedModel {
    * Runs the model and the gradients of `of` with respect to every `wrt` — hook points,
    * parameters (initializer names) or graph inputs — in one session call; `seed` (shaped like
    * `of`) weights the output, by default all ones (the gradient of its sum). RNN / GRU / LSTM
-   * nodes are unrolled over the sequence length of the feeds (the time dim of their input, as
-   * probed; all of them must share it).
+   * nodes are unrolled over the sequence length of the feeds (the time dim of their input, from
+   * its declared type, shape inference or the probe; all of them must share it).
    */
   async runWithGrad(feeds: Readonly<Record<string, Tensor>>, options: RunWithGradOptions): Promise<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
     const of = this.valueOf(options.of);
