@@ -11,6 +11,8 @@ import { subgraphReads } from '../onnx/graph.js';
 import { enclosingModules, moduleOf } from './scopes.js';
 import { imageAxes } from './image-axes.js';
 import { outputAliasName } from './output-alias.js';
+import { subgraphHookPoints } from './subgraph-hooks.js';
+import type { SubgraphLocation } from './subgraphs.js';
 
 /** Where a hook-point name comes from. */
 export type HookKind = 'value' | 'module-input' | 'module-output' | 'alias';
@@ -65,6 +67,11 @@ export interface HookPoint extends ValueMeta {
   readonly axes: HookAxes;
   /** Whether the value carries data from the inputs (shape computations and constants do not). */
   readonly data: boolean;
+  /**
+   * For a value inside an If / Loop / Scan body: where it lives. Its `value` is then its hook
+   * name, the output name runs return it under (see `plumbSubgraphValue`).
+   */
+  readonly subgraph?: SubgraphLocation;
 }
 
 interface NamedValue {
@@ -113,6 +120,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
       data: source.data.has(entry.value),
     });
   }
+  table.push(...subgraphHookPoints(graph, source.data, taken));
   return table;
 }
 

@@ -308,7 +308,13 @@ export class HookedModel {
   }
 
   private valueOf(name: string): string {
-    if (this.hookPoints.some((h) => h.name === name)) return this.hookPoint(name).value;
+    if (this.hookPoints.some((h) => h.name === name)) {
+      const hook = this.hookPoint(name);
+      if (hook.subgraph !== undefined) {
+        throw new MechintError('INVALID_ARGUMENT', `'${name}' lives inside an If / Loop / Scan body, which gradients do not reach; inline the taken branches with inlineBranches(model.model, feeds) and load that model.`);
+      }
+      return hook.value;
+    }
     if (this.model.graph.initializer(name) !== undefined) return name;
     return this.hookPoint(name).value;
   }

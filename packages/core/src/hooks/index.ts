@@ -10,3 +10,5 @@ export type { HookSelector } from './selectors.js';
 export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';
 export { moduleOf } from './scopes.js';
 export { registerModelPathReader } from './model-source.js';
+export { plumbSubgraphValue, subgraphValues, type SubgraphLocation, type SubgraphStep, type SubgraphValue } from './subgraphs.js';
+export { inlineBranches, type InlineBranchesOptions, type InlinedBranches } from './branch-inlining.js';

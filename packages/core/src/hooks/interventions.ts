@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { HookAxes, HookPoint } from './hook-points.js';
 import { resolveHook } from './selectors.js';
 import { Splicer, spliceOpset } from './splicer.js';
+import { subgraphChain } from './subgraphs.js';
 
 /**
  * What an intervention does to the selected elements `x`:
@@ -207,7 +208,8 @@ function plan(table: readonly HookPoint[], iv: Intervention, k: number, dims: Re
     }
     return [{ role, axis, key, size: shape[axis], ...selected }];
   });
-  const unresolved = hook.shape === undefined || shape.some((d) => d === undefined);
+  // Values inside If / Loop / Scan bodies are measured on this call's feeds before planning.
+  const unresolved = hook.subgraph === undefined && (hook.shape === undefined || shape.some((d) => d === undefined));
   const runtimeCheck = unresolved && (axes.length > 0 || iv.value !== undefined);
   return { hook, op: iv.op, axes, value: iv.value, scale: iv.scale, runtimeCheck, where };
 }
@@ -249,9 +251,9 @@ function indicesFor(where: string, key: string, selection: IndexSelection, size:
 }
 
 function splice(model: ModelIR, p: Planned, k: number): void {
-  const graph = model.graph;
+  const graph = p.hook.subgraph === undefined ? model.graph : subgraphChain(model.graph, p.hook.subgraph).at(-1)!;
   const s = new Splicer(graph, spliceOpset(model), `${PREFIX}${k}`);
-  const target = p.hook.value;
+  const target = p.hook.subgraph?.value ?? p.hook.value;
   const producer = graph.producerOf(target)!;
   const before = s.name('before');
   producer.output = producer.output.map((o) => (o === target ? before : o));
@@ -259,7 +261,8 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   const rank = p.hook.shape?.length ?? 0;
   const input = (suffix: string, type: TypeProto) => {
     const name = `${PREFIX}${k}_${suffix}`;
-    graph.inputs.push(create(ValueInfoProtoSchema, { name, type }));
+    model.graph.inputs.push(create(ValueInfoProtoSchema, { name, type }));
+    model.graph.invalidate();
     graph.invalidate();
     return name;
   };
@@ -282,6 +285,7 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   s.node('Where', [mask, replacement, before], {}, [target]);
   graph.proto.node = graph.topologicalOrder();
   graph.invalidate();
+  model.graph.invalidate();
 }
 
 /** `i + dim` where `-dim <= i < 0`, else `i`: negative indices resolved against the run's size. */
