@@ -9,6 +9,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { AttentionReport } from './attention.js';
 import { subgraphReads } from '../onnx/graph.js';
 import { enclosingModules, moduleOf } from './scopes.js';
+import { fusedAttentionNames } from './fused-attention.js';
 import { imageAxes } from './image-axes.js';
 import { outputAliasName } from './output-alias.js';
 import { subgraphHookPoints } from './subgraph-hooks.js';
@@ -100,6 +101,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   for (const node of order) for (const out of node.output) if (out !== '') named.push({ name: out, value: out, kind: 'value' });
   named.push(...moduleNames(graph, order, source.data));
   named.push(...aliasNames(source.attention, graph));
+  named.push(...fusedAttentionNames(graph, order, source.attention.sites).map((n) => ({ ...n, kind: 'alias' as const })));
   const taken = new Set<string>();
   const table: HookPoint[] = [];
   for (const entry of named) {

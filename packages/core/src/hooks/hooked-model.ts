@@ -23,6 +23,7 @@ import { inputDims, probeValues, staticMeta, type ProbeResult } from './probe.js
 import { describeTensorType } from '../onnx/types.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
+import { unfuse } from './unfuse.js';
 
 let nextId = 0;
 
@@ -50,6 +51,12 @@ export interface HookedModelOptions {
    * `() => {}` to silence them — they stay in `HookedModel.warnings`.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Rewrite fused attention operators (`com.microsoft` `Attention`, `MultiHeadAttention`,
+   * `GroupQueryAttention`, opset-23 `Attention`) into standard operators on load, so that
+   * `attn.pattern`, `attn.z` and `attn.hook_q/k/v` exist (see {@link unfuse}; default `false`).
+   */
+  unfuse?: boolean;
   /**
    * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
    * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
@@ -145,7 +152,8 @@ export class HookedModel {
    * the probe's session, so it costs a session of its own only when the probe is off or failed.
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
-    const model = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
+    const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
+    const model = options.unfuse === true ? unfuse(loaded) : loaded;
     const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
     const order = model.graph.topologicalOrder();
     const data = dataValues(model.graph, order);
@@ -200,7 +208,7 @@ export class HookedModel {
     const parts = [`${sites.length} attention layer(s) recognised${sites.length ? ` (${sites.map((s) => s.module ?? `layer ${s.layer}`).join(', ')})` : ''}`];
     const residual = sites.filter((s) => s.residual !== undefined).length;
     if (sites.length > 0) parts.push(`residual aliases for ${residual} of them`);
-    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')}`);
+    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')} (load with { unfuse: true } to rewrite them into standard operators)`);
     if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);
     return `${parts.join('; ')}.`;
   }
