@@ -103,6 +103,23 @@ describe('static shape inference (inferShapes)', () => {
     expect(shapes.get('y')!.shape).toBeUndefined();
   });
 
+  it('reports a declared type that contradicts the operators (stale value_info) and uses the computed one', () => {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', ['b', 4]);
+    const [q] = g.op('DynamicQuantizeLinear', [x], {}, { outputs: 3, dtypes: ['uint8', 'float32', 'uint8'] });
+    const wide = g.op('Concat', [x, x], { axis: attr.int(1) });
+    g.output(q!, 'q');
+    g.output(wide, 'wide');
+    const model = g.build();
+    model.graph.proto.output = model.graph.outputs.map((o) => create(onnx.ValueInfoProtoSchema, { name: o.name, type: tensorType('float32', ['b', 4]) }));
+    model.graph.invalidate();
+    const conflicts: string[] = [];
+    const shapes = inferShapes(model, { onConflict: (c) => conflicts.push(c.value) });
+    expect(shapes.get('q')).toEqual({ elemType: 2, shape: ['b', 4] });
+    expect(shapes.get('wide')).toEqual({ elemType: 1, shape: ['b', 8] });
+    expect(conflicts.sort()).toEqual(['q', 'wide']);
+  });
+
   it('trusts a declared number, but not an exporter symbol over an inferred expression', () => {
     const g = new GraphBuilder();
     const x = g.input('x', 'float32', ['b', null]);
@@ -137,13 +154,21 @@ describe('static shape inference on real exports, against onnxruntime', () => {
     ['PaddleOCR rec, width 100', REC, { x: filled([1, 3, 48, 100]) }, 1],
     ['PaddleOCR det, 64×96', DET, { x: filled([1, 3, 64, 96]) }, 0.95],
     ['PaddleOCR cls (opset 9)', `${ASSETS}ch_ppocr_mobile_v2.0_cls_infer.onnx`, { x: filled([2, 3, 48, 192]) }, 1],
+    ['zoo Llama, dynamo', fixturePath('zoo/llama/dynamo.onnx'), { input_ids: filled([2, 8], 'int64') }, 1],
+    ['zoo GPT-2, dynamic int8', fixturePath('zoo/gpt2/quantized.onnx'), { input_ids: filled([2, 8], 'int64') }, 0.5],
+    ['zoo ResNet, dynamic int8', fixturePath('zoo/resnet/quantized.onnx'), { pixel_values: filled([2, 3, 32, 32]) }, 1],
   ] as const)('%s: every dim it knows is the size onnxruntime computes for every value', async (_, path, feeds, coverage) => {
     const model = await loadModel(path);
     const shapes = inferShapes(model);
     const symbols = new Map<string, number>();
     for (const [name, dims] of feedDims(model.graph)) dims.forEach((d, i) => typeof d === 'string' && symbols.set(d, (feeds as Record<string, Tensor>)[name]!.shape[i]!));
     const variant = model.clone();
-    for (const node of model.graph.nodes) for (const o of node.output) if (o !== '' && !model.graph.outputs.some((g) => g.name === o)) variant.graph.addOutput(o);
+    for (const node of model.graph.nodes) {
+      for (const o of node.output) {
+        const elemType = shapes.get(o)?.elemType;
+        if (o !== '' && !model.graph.outputs.some((g) => g.name === o)) variant.graph.addOutput(o, elemType === undefined ? undefined : tensorType(elemType));
+      }
+    }
     const backend = await Backend.create({ ep: 'cpu' });
     const real = await (await backend.session(variant)).run(feeds as Record<string, Tensor>);
     await backend.dispose();

@@ -19,7 +19,8 @@ import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
 import { assertLoadable } from './load-check.js';
-import { inputDims, probeValues, staticMeta, type ProbeResult } from './probe.js';
+import { describeConflicts, inputDims, probeValues, staticMeta, type ProbeResult } from './probe.js';
+import { inferShapes, type TypeConflict } from '../onnx/shape-inference.js';
 import { describeTensorType } from '../onnx/types.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
@@ -160,9 +161,12 @@ export class HookedModel {
     const attention = findAttention(model.graph, order);
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
     const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'], logSeverityLevel: 4 });
-    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, probeBackend, options.exampleInputs);
+    const conflicts: TypeConflict[] = [];
+    const inferred = inferShapes(model, { onConflict: (c) => conflicts.push(c) });
+    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, probeBackend, inferred, options.exampleInputs);
     if (probed.meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
     const warnings: string[] = [];
+    if (conflicts.length > 0) warnings.push(describeConflicts(conflicts));
     if (probed.failure !== undefined) {
       warnings.push(
         `Shape probe failed: ${probed.failure}. Shapes come from the file's declared types and static inference; dims they leave unknown are checked against the real shapes when an edit runs.${options.exampleInputs === undefined ? ' Pass exampleInputs to HookedModel.load to probe on inputs the model accepts.' : ''}`,
@@ -170,7 +174,7 @@ export class HookedModel {
     }
     const warn = options.onWarning ?? ((message: string) => console.warn(`@mechint/core: ${message}`));
     for (const w of warnings) warn(w);
-    const meta = staticMeta(model, values, probed.meta);
+    const meta = staticMeta(inferred, values, probed.meta);
     const firstInput = inputDims(model).values().next().value ?? [];
     const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
     const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));

@@ -6,8 +6,8 @@
  * by a number two small runs happened to agree on.
  */
 import type { ModelIR } from '../onnx/model.js';
-import { feedDims, inferShapes } from '../onnx/shape-inference.js';
-import { describeTensorType, type Dim } from '../onnx/types.js';
+import { feedDims, type InferredType, type TypeConflict } from '../onnx/shape-inference.js';
+import { describeTensorType, tensorType, type Dim } from '../onnx/types.js';
 import type { Backend } from '../runtime/backend.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -38,8 +38,10 @@ export interface ProbeResult {
 /**
  * Probes `values` of `model` in two runs: `exampleInputs` and the same inputs with every symbolic
  * dim doubled, or two synthetic inputs. A failed run is reported in `failure`, never thrown.
+ * `inferred` gives the element types of the values made outputs; their `value_info` entries are
+ * dropped from the variant (a stale declared type would make onnxruntime refuse it).
  */
-export async function probeValues(model: ModelIR, values: readonly string[], backend: Backend, exampleInputs?: Readonly<Record<string, Tensor>>): Promise<ProbeResult> {
+export async function probeValues(model: ModelIR, values: readonly string[], backend: Backend, inferred: ReadonlyMap<string, InferredType>, exampleInputs?: Readonly<Record<string, Tensor>>): Promise<ProbeResult> {
   const dims = inputDims(model);
   const symbols = [...new Set([...dims.values()].flat().filter((d): d is string => typeof d === 'string'))];
   let sizes: (readonly [number, number])[];
@@ -57,7 +59,13 @@ export async function probeValues(model: ModelIR, values: readonly string[], bac
   }
   const variant = model.clone();
   const outputs = values.filter((v) => !model.graph.feedNames.includes(v));
-  for (const v of outputs) variant.graph.addOutput(v);
+  const probedSet = new Set(outputs);
+  variant.graph.proto.valueInfo = variant.graph.valueInfo.filter((v) => !probedSet.has(v.name));
+  variant.graph.invalidate();
+  for (const v of outputs) {
+    const elemType = inferred.get(v)?.elemType;
+    variant.graph.addOutput(v, elemType === undefined ? undefined : tensorType(elemType));
+  }
   let session;
   try {
     session = await backend.session(variant);
@@ -101,11 +109,10 @@ export async function probeValues(model: ModelIR, values: readonly string[], bac
 }
 
 /**
- * Each value's dtype and shape from the file and static inference, completed by `probed` where
+ * Each value's dtype and shape from the file and static inference (`inferred`, see `inferShapes`), completed by `probed` where
  * inference left a dim unknown; `dimSources` says which dims only the probe saw.
  */
-export function staticMeta(model: ModelIR, values: readonly string[], probed: ReadonlyMap<string, ValueMeta>): Map<string, ValueMeta> {
-  const inferred = inferShapes(model);
+export function staticMeta(inferred: ReadonlyMap<string, InferredType>, values: readonly string[], probed: ReadonlyMap<string, ValueMeta>): Map<string, ValueMeta> {
   const meta = new Map<string, ValueMeta>();
   for (const value of values) {
     const fromFile = inferred.get(value);
@@ -123,6 +130,13 @@ export function staticMeta(model: ModelIR, values: readonly string[], probed: Re
     meta.set(value, { dtype, shape, dimSources });
   }
   return meta;
+}
+
+/** One warning for the declared types that contradict the operators' rules, with the first few. */
+export function describeConflicts(conflicts: readonly TypeConflict[]): string {
+  const type = (elemType: number | undefined, shape: readonly Dim[] | undefined) => `${elemType === undefined ? '?' : (dtypeOrUndefined(elemType) ?? elemType)} ${shape === undefined ? '[?]' : `[${shape.map((d) => d ?? '?').join(', ')}]`}`;
+  const examples = conflicts.slice(0, 3).map((c) => `'${c.value}' declared ${type(c.declared.elemType, c.declared.shape)}, computes ${type(c.inferred.elemType, c.inferred.shape)}`);
+  return `${conflicts.length} type(s) the file declares contradict what the operators compute (${examples.join('; ')}${conflicts.length > 3 ? '; …' : ''}); the computed types are used. The file's value_info is stale: re-run shape inference on it to fix the file.`;
 }
 
 function dtypeOrUndefined(code: number): ValueMeta['dtype'] {

@@ -5,7 +5,7 @@
  * `Concat` → `Reshape`) are followed by value, so reshapes computed in the graph stay symbolic.
  * An operator without a rule here gives dims `null` (unknown) — never a guessed number.
  */
-import type { NodeProto } from './gen/onnx_pb.js';
+import type { NodeProto, TypeProto } from './gen/onnx_pb.js';
 import { AttributeProto_AttributeType } from './gen/onnx_pb.js';
 import { outputElemType } from './elem-type.js';
 import type { Graph } from './graph.js';
@@ -13,6 +13,19 @@ import type { ModelIR } from './model.js';
 import { tensorFromProto } from './tensor-proto.js';
 import { describeTensorType, type Dim } from './types.js';
 import { dimToSym, symAdd, symConst, symDivExact, symDivInt, symFormat, symMul, symNumber, symSub, symToDim, symVar, type SymExpr } from './sym-dim.js';
+
+/** A declared type that contradicts the operators' rules (a stale `value_info`); the rules win. */
+export interface TypeConflict {
+  readonly value: string;
+  readonly declared: { readonly elemType: number; readonly shape: Dim[] | undefined };
+  readonly inferred: InferredType;
+}
+
+/** Options of {@link inferShapes}. */
+export interface InferShapesOptions {
+  /** Called for each declared type that contradicts what the operators compute. */
+  onConflict?: (conflict: TypeConflict) => void;
+}
 
 /** What inference learned about one value. */
 export interface InferredType {
@@ -33,6 +46,9 @@ interface Info {
 }
 
 const INT_MAX = 2 ** 31 - 1;
+const FLOAT = 1;
+const UINT8 = 2;
+const INT32 = 6;
 const DATA_LIMIT = 64;
 
 /**
@@ -57,8 +73,10 @@ export function feedDims(graph: Graph): Map<string, Dim[]> {
 
 /**
  * Infers the element type and shape of every value of `model`'s main graph. Declared dims win
- * where they are numbers or expressions over the inputs' symbols; a declared dim over other
- * symbols (an exporter's `unk__3`) is used only where inference found nothing.
+ * where they are numbers or expressions over the inputs' symbols and inference knows nothing
+ * else; a declared dim over other symbols (an exporter's `unk__3`) is used only where inference
+ * found nothing. A declared element type or dim that contradicts what the operators compute (a
+ * stale `value_info`, as quantization tools leave them) loses, and is reported to `onConflict`.
  *
  * @example
  * ```ts
@@ -68,7 +86,7 @@ export function feedDims(graph: Graph): Map<string, Dim[]> {
  * shapes.get('logits'); // { elemType: 1, shape: ['batch', 'pos', 50257] }
  * ```
  */
-export function inferShapes(model: ModelIR): Map<string, InferredType> {
+export function inferShapes(model: ModelIR, options: InferShapesOptions = {}): Map<string, InferredType> {
   const graph = model.graph;
   const opset = model.opset() ?? 17;
   const symbols = new Set<string>();
@@ -83,6 +101,8 @@ export function inferShapes(model: ModelIR): Map<string, InferredType> {
     if (infos.has(init.name)) continue;
     infos.set(init.name, { elem: init.dataType, shape: init.dims.map((d) => symConst(Number(d))), ...constantValues(() => tensorFromProto(init)) });
   }
+  const declared = new Map<string, TypeProto>();
+  for (const v of [...graph.valueInfo, ...graph.outputs, ...graph.inputs]) if (v.type !== undefined) declared.set(v.name, v.type);
   const get = (name: string | undefined): Info | undefined => (name === undefined || name === '' ? undefined : infos.get(name));
   for (const node of graph.topologicalOrder()) {
     let outs: (Info | undefined)[] = [];
@@ -94,8 +114,10 @@ export function inferShapes(model: ModelIR): Map<string, InferredType> {
     node.output.forEach((name, i) => {
       if (name === '') return;
       const inferred = outs[i];
-      const elem = inferred?.elem ?? outputElemType(node, i, (v) => infos.get(v)?.elem ?? declaredElem(graph, v));
-      infos.set(name, merge({ ...inferred, elem, shape: inferred?.shape }, graph, name, symbols));
+      const elem = inferred?.elem ?? outputElemType(node, i, (v) => infos.get(v)?.elem ?? declaredElem(declared.get(v)));
+      const merged = merge({ ...inferred, elem, shape: inferred?.shape }, declared.get(name), symbols);
+      if (merged.conflict !== undefined) options.onConflict?.({ value: name, declared: merged.conflict, inferred: { elemType: elem, shape: inferred?.shape?.map(symToDim) } });
+      infos.set(name, merged.info);
     });
   }
   const out = new Map<string, InferredType>();
@@ -103,27 +125,39 @@ export function inferShapes(model: ModelIR): Map<string, InferredType> {
   return out;
 }
 
-function declaredElem(graph: Graph, name: string): number | undefined {
-  const type = graph.typeOf(name);
+function declaredElem(type: TypeProto | undefined): number | undefined {
   return type === undefined ? undefined : describeTensorType(type)?.elemType;
 }
 
-/** Inferred info merged with the declared type of `name`. */
-function merge(info: Info, graph: Graph, name: string, symbols: ReadonlySet<string>): Info {
-  const type = graph.typeOf(name);
+/** Inferred info merged with the type the file declares (`type`), and that type when it contradicts the inferred one. */
+function merge(info: Info, type: TypeProto | undefined, symbols: ReadonlySet<string>): { info: Info; conflict?: { elemType: number; shape: Dim[] | undefined } } {
   const declared = type === undefined ? undefined : describeTensorType(type);
-  const elem = declared?.elemType || info.elem;
-  if (declared?.shape === undefined) return { ...info, elem };
-  if (info.shape !== undefined && info.shape.length !== declared.shape.length) return { ...info, elem };
+  if (declared === undefined) return { info };
+  const elemConflict = declared.elemType !== 0 && info.elem !== undefined && declared.elemType !== info.elem;
+  const elem = info.elem ?? (declared.elemType || undefined);
+  const conflict = { elemType: declared.elemType, shape: declared.shape };
+  if (declared.shape === undefined) return elemConflict ? { info: { ...info, elem }, conflict } : { info: { ...info, elem } };
+  if (info.shape !== undefined && info.shape.length !== declared.shape.length) return { info: { ...info, elem }, conflict };
+  let dimConflict = false;
   const shape = declared.shape.map((d, i): S => {
     const inferred = info.shape?.[i] ?? null;
     if (d === null) return inferred;
-    if (typeof d === 'number') return symConst(d);
     const sym = dimToSym(d);
-    const overInputs = sym !== null && [...sym.terms.keys()].every((k) => atomsOf(k).every((a) => symbols.has(a)));
-    return overInputs || inferred === null ? sym : inferred;
+    if (inferred === null) return sym;
+    if (!overInputs(sym, symbols) || sym === null || symFormat(sym) === symFormat(inferred)) return inferred;
+    if (!overInputs(inferred, symbols)) return sym;
+    // A declared number pins a symbol inference could not (the file is trusted there); two
+    // numbers or two expressions that differ mean the declaration is stale: the rules win.
+    if (typeof d === 'number' && symNumber(inferred) === undefined) return sym;
+    if (typeof d === 'number' || symNumber(inferred) === undefined) dimConflict = true;
+    return inferred;
   });
-  return { ...info, elem, shape };
+  return elemConflict || dimConflict ? { info: { ...info, elem, shape }, conflict } : { info: { ...info, elem, shape } };
+}
+
+/** Whether `e` is a number or an expression over the graph inputs' symbols only. */
+function overInputs(e: SymExpr | null, symbols: ReadonlySet<string>): boolean {
+  return e !== null && [...e.terms.keys()].every((k) => atomsOf(k).every((a) => symbols.has(a)));
 }
 
 /** The symbol names a monomial key mentions (approximate: every identifier-like token). */
@@ -268,6 +302,17 @@ function inferNode(node: NodeProto, inputs: readonly (Info | undefined)[], opset
   if (REDUCE.has(op) || op === 'ArgMax' || op === 'ArgMin') return one(reduce(node, inputs, opset));
   if (POOL.has(op) || op === 'Conv') return node.output.map((_, i) => (i === 0 ? { elem: undefined, shape: convLike(node, inputs) } : undefined));
   switch (op) {
+    case 'DynamicQuantizeLinear':
+      return [{ elem: UINT8, shape: x?.shape }, { elem: FLOAT, shape: [] }, { elem: UINT8, shape: [] }];
+    case 'QuantizeLinear':
+    case 'DequantizeLinear':
+      return one(x?.shape);
+    case 'MatMulInteger':
+      return [{ elem: INT32, shape: matmul(x?.shape, inputs[1]?.shape) }];
+    case 'ConvInteger':
+      return [{ elem: INT32, shape: convLike(node, inputs) }];
+    case 'QLinearMatMul':
+      return [{ elem: inputs[7]?.elem, shape: matmul(x?.shape, inputs[3]?.shape) }];
     case 'Constant':
       return [constantNode(node)];
     case 'Shape': {
@@ -438,7 +483,7 @@ function convLike(node: NodeProto, inputs: readonly (Info | undefined)[]): S[] |
   if (x === undefined || x.length < 3) return undefined;
   const spatial = x.length - 2;
   const w = inputs[1]?.shape;
-  const isConv = node.opType === 'Conv';
+  const isConv = node.opType === 'Conv' || node.opType === 'ConvInteger';
   const kernel = attrInts(node, 'kernel_shape') ?? (isConv && w !== undefined ? w.slice(2).map((d) => (d === null ? NaN : symNumber(d) ?? NaN)) : undefined);
   const channels = isConv ? w?.[0] ?? null : x[1]!;
   if (kernel === undefined || kernel.some((k) => Number.isNaN(k))) return [x[0]!, channels, ...x.slice(2).map(() => null)];
