@@ -208,7 +208,6 @@ const BROADCAST = new Set([
 ]);
 const REDUCE = new Set(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare']);
 const POOL = new Set(['MaxPool', 'AveragePool', 'LpPool']);
-const GLOBAL_POOL = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool']);
 
 function same(a: S, b: S): boolean {
   if (a === null || b === null) return false;
@@ -418,7 +417,6 @@ function inferNode(node: NodeProto, inputs: readonly (Info | undefined)[], opset
       return one([n, scale(c, (e) => (up ? symDivExact(e, symConst(b * b)) : symMul(e, symConst(b * b)))), scale(h, (e) => (up ? symMul(e, symConst(b)) : symDivExact(e, symConst(b)))), scale(w, (e) => (up ? symMul(e, symConst(b)) : symDivExact(e, symConst(b))))]);
     }
     default:
-      if (GLOBAL_POOL.has(op)) return one(undefined);
       return [];
   }
 }
