@@ -32,12 +32,24 @@ export interface HookAxes {
   readonly channel?: number;
 }
 
-/** Shape and dtype of a value, as probed or recorded. */
+/**
+ * Where a dim of a hook point's shape comes from: `'static'` — the file's declared type or static
+ * shape inference (exact for every input size); `'probe'` — only seen in the probe runs (a guess,
+ * checked against the real size when an intervention uses it); `'unknown'` — `null` in the shape.
+ */
+export type DimSource = 'static' | 'probe' | 'unknown';
+
+/** Shape and dtype of a value, from the file, static inference and the probe runs. */
 export interface ValueMeta {
-  /** Element type (`undefined` when neither the graph nor a probe run told it). */
+  /** Element type (`undefined` when neither the graph, inference nor a probe run told it). */
   readonly dtype: DType | undefined;
-  /** Dimensions: numbers, or symbolic names such as `'batch'` for those that vary between runs. */
+  /**
+   * Dimensions: numbers, symbolic dims of the inputs (`'batch'`), expressions over them
+   * (`'floor((W + 1) / 2)'`, see `evaluateDim`), or `null` where unknown.
+   */
   readonly shape: readonly Dim[] | undefined;
+  /** Per dim of `shape`, where it comes from (absent when nothing is known). */
+  readonly dimSources?: readonly DimSource[];
 }
 
 /** One addressable activation. */
@@ -105,6 +117,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
       scope: producer === undefined ? undefined : moduleOf(producer),
       dtype: meta.dtype,
       shape: meta.shape,
+      ...(meta.dimSources === undefined ? {} : { dimSources: meta.dimSources }),
       axes: entry.axes ?? axesFromShape(meta.shape, source.inputSymbols),
       data: source.data.has(entry.value),
     });

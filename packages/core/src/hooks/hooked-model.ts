@@ -14,7 +14,7 @@ import { ActivationCache } from './activation-cache.js';
 import { findAttention, type AttentionReport } from './attention.js';
 import { dataValues } from './dataflow.js';
 import { execute, type ExecuteContext, type HookFunction } from './execute.js';
-import { buildHookTable, type HookPoint } from './hook-points.js';
+import { buildHookTable, type HookPoint, type ValueMeta } from './hook-points.js';
 import type { Intervention } from './interventions.js';
 import { GRAD_SEED_INPUT, gradients, type GradientGraph } from '../grad/gradients.js';
 import { denseFromRows } from '../grad/dense-rows.js';
@@ -22,7 +22,10 @@ import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
 import { assertLoadable } from './load-check.js';
-import { inputDims, probeValues } from './probe.js';
+import { describeConflicts, inputDims, probeValues, staticMeta, type ProbeResult } from './probe.js';
+import { inferShapes, type TypeConflict } from '../onnx/shape-inference.js';
+import { describeTensorType } from '../onnx/types.js';
+import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
 import { unfuse } from './unfuse.js';
 
@@ -35,10 +38,23 @@ export interface HookedModelOptions {
   /** A backend to share between models (overrides `ep`). */
   backend?: Backend;
   /**
-   * Learn every hook point's shape and dtype from two probe runs on synthetic inputs (default
-   * `true`). Without it, interventions cannot check shapes and are refused.
+   * Complete the shapes that the file's declared types and static shape inference leave unknown
+   * with two probe runs (default `true`): on `exampleInputs` when given, else on small synthetic
+   * inputs. A failed probe is a warning (see `warnings`), never an error: interventions on dims
+   * nobody knows are checked against the real shapes at run time.
    */
   probe?: boolean;
+  /**
+   * Inputs the probe runs on (one tensor per graph input): use them for models that only accept
+   * some sizes (a detector whose sides must be multiples of 32). The probe runs them, then the
+   * same inputs with every symbolic dim doubled.
+   */
+  exampleInputs?: Readonly<Record<string, Tensor>>;
+  /**
+   * Called with each load warning (a failed probe, with its reason); default `console.warn`. Pass
+   * `() => {}` to silence them — they stay in `HookedModel.warnings`.
+   */
+  onWarning?: (message: string) => void;
   /**
    * Rewrite fused attention operators (`com.microsoft` `Attention`, `MultiHeadAttention`,
    * `GroupQueryAttention`, opset-23 `Attention`) into standard operators on load, so that
@@ -119,14 +135,17 @@ export class HookedModel {
   readonly hookPoints: readonly HookPoint[];
   /** What attention recognition found (see {@link HookedModel.describeAttention}). */
   readonly attention: AttentionReport;
+  /** What went wrong while loading without stopping it (e.g. why the shape probe failed). */
+  readonly warnings: readonly string[];
   readonly #context: ExecuteContext;
   readonly #gradOutputs = new Map<string, Pick<GradientGraph, 'grads' | 'rows'>>();
 
-  private constructor(model: ModelIR, backend: Backend, hookPoints: readonly HookPoint[], attention: AttentionReport, order: ReadonlyMap<string, number>) {
+  private constructor(model: ModelIR, backend: Backend, hookPoints: readonly HookPoint[], attention: AttentionReport, order: ReadonlyMap<string, number>, warnings: readonly string[]) {
     this.model = model;
     this.backend = backend;
     this.hookPoints = hookPoints;
     this.attention = attention;
+    this.warnings = warnings;
     this.#context = { id: `hooked-${nextId++}`, model, backend, table: hookPoints, order };
   }
 
@@ -144,13 +163,45 @@ export class HookedModel {
     const data = dataValues(model.graph, order);
     const attention = findAttention(model.graph, order);
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
-    const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'] });
-    const meta = options.probe === false ? new Map() : await probeValues(model, values, probeBackend);
-    if (meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
+    const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'], logSeverityLevel: 4 });
+    const conflicts: TypeConflict[] = [];
+    const inferred = inferShapes(model, { onConflict: (c) => conflicts.push(c) });
+    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, probeBackend, inferred, options.exampleInputs);
+    if (probed.meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
+    const warnings: string[] = [];
+    if (conflicts.length > 0) warnings.push(describeConflicts(conflicts));
+    if (probed.failure !== undefined) {
+      warnings.push(
+        `Shape probe failed: ${probed.failure}. Shapes come from the file's declared types and static inference; dims they leave unknown are checked against the real shapes when an edit runs.${options.exampleInputs === undefined ? ' Pass exampleInputs to HookedModel.load to probe on inputs the model accepts.' : ''}`,
+      );
+    }
+    const warn = options.onWarning ?? ((message: string) => console.warn(`@mechint/core: ${message}`));
+    for (const w of warnings) warn(w);
+    const meta = staticMeta(inferred, values, probed.meta);
     const firstInput = inputDims(model).values().next().value ?? [];
     const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
     const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));
-    return new HookedModel(model, backend, hookPoints, attention, position);
+    return new HookedModel(model, backend, hookPoints, attention, position, warnings);
+  }
+
+  /**
+   * The type the file declares for a graph input, output or `value_info` entry (by hook-point or
+   * value name), exactly as written — `undefined` when the file declares none.
+   *
+   * @example
+   * ```ts
+   * import { HookedModel } from '@mechint/core';
+   * const model = await HookedModel.load('packages/core/test/fixtures/gpt2l.onnx');
+   * model.declaredType('tokens'); // { dtype: 'int64', shape: ['batch', 'pos'] }
+   * ```
+   */
+  declaredType(name: string): ValueMeta | undefined {
+    const value = this.hookPoints.find((h) => h.name === name)?.value ?? name;
+    const graph = this.model.graph;
+    const declared = [...graph.inputs, ...graph.outputs, ...graph.valueInfo].find((v) => v.name === value)?.type;
+    const described = declared === undefined ? undefined : describeTensorType(declared);
+    if (described === undefined) return undefined;
+    return { dtype: described.elemType === 0 ? undefined : dtypeFromOnnx(described.elemType), shape: described.shape };
   }
 
   /** The hook point named `name` (`UNKNOWN_HOOK` with the closest names otherwise). */
@@ -189,10 +240,10 @@ export class HookedModel {
    * Runs the model and the gradients of `of` with respect to every `wrt` — hook points,
    * parameters (initializer names) or graph inputs — in one session call; `seed` (shaped like
    * `of`) weights the output, by default all ones (the gradient of its sum). RNN / GRU / LSTM
-   * nodes are unrolled over the sequence length of the feeds (the time dim of their input, as
-   * probed — or, for nodes inside an If branch, measured by a run; all of them must share it).
-   * Paths through If, Loop and Scan are differentiated (see `gradients`); one that cannot be
-   * raises `UNSUPPORTED_OP`, never returns zeros.
+   * nodes are unrolled over the sequence length of the feeds (the time dim of their input, from
+   * its declared type, shape inference or the probe — or, for nodes inside an If branch, measured
+   * by a run; all of them must share it). Paths through If, Loop and Scan are differentiated (see
+   * `gradients`); one that cannot be raises `UNSUPPORTED_OP`, never returns zeros.
    */
   async runWithGrad(feeds: Readonly<Record<string, Tensor>>, options: RunWithGradOptions): Promise<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
     const of = this.valueOf(options.of);
@@ -202,7 +253,7 @@ export class HookedModel {
     const steps = this.stepsOf(this.dimsOf(feeds)) ?? (await this.bodyStepsOf(feeds));
     const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
     const session = await this.backend.session(() => {
-      const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
+      const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!.map((d, i) => (h.dimSources?.[i] === 'probe' ? null : d))] as const));
       const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, rowSparse: true, ...(steps === undefined ? {} : { steps }) });
       this.#gradOutputs.set(key, built);
       return built.model;

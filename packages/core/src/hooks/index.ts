@@ -3,7 +3,7 @@
  */
 export { HookedModel, type HookedModelOptions, type RunHooksOptions, type RunWithCacheOptions, type RunWithGradOptions } from './hooked-model.js';
 export { ActivationCache } from './activation-cache.js';
-export type { HookAxes, HookKind, HookPoint, ValueMeta } from './hook-points.js';
+export type { DimSource, HookAxes, HookKind, HookPoint, ValueMeta } from './hook-points.js';
 export type { AttentionReport, AttentionSite, ResidualSite } from './attention.js';
 export type { HookFunction } from './execute.js';
 export type { HookSelector } from './selectors.js';
