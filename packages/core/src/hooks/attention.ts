@@ -13,8 +13,8 @@
  */
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
-import { ancestors, descendants } from './dataflow.js';
-import { moduleOf } from './scopes.js';
+import { ancestors, dataValues, descendants } from './dataflow.js';
+import { nodeScopes, type ScopeMap } from './scopes.js';
 
 /** Operators allowed between `MatMul(q, kᵀ)` and `Softmax`, and between `Softmax` and `MatMul(·, v)`. */
 const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Sub', 'Where', 'Cast', 'Clip', 'Tanh']);
@@ -66,15 +66,16 @@ export function findAttention(graph: Graph, order: readonly NodeProto[]): Attent
   const sites: AttentionSite[] = [];
   const unmatchedSoftmax: string[] = [];
   const fused = order.filter((n) => FUSED_ATTENTION.has(n.opType)).map((n) => n.name || n.opType);
+  const scopes = nodeScopes(graph, order, dataValues(graph, order));
   for (const softmax of order.filter((n) => n.opType === 'Softmax' && n.domain === '')) {
-    const site = matchSite(graph, softmax, sites.length);
+    const site = matchSite(graph, softmax, sites.length, scopes);
     if (site === undefined) unmatchedSoftmax.push(softmax.name || softmax.output[0]!);
     else sites.push(site);
   }
   return { sites, fused, unmatchedSoftmax };
 }
 
-function matchSite(graph: Graph, softmax: NodeProto, layer: number): AttentionSite | undefined {
+function matchSite(graph: Graph, softmax: NodeProto, layer: number, scopes: ScopeMap): AttentionSite | undefined {
   if (!reachesBackTo(graph, softmax.input[0]!, 'MatMul', SCORE_OPS)) return undefined;
   const pattern = softmax.output[0]!;
   const pv = forwardTo(graph, pattern, 'MatMul', PATTERN_OPS);
@@ -85,7 +86,7 @@ function matchSite(graph: Graph, softmax: NodeProto, layer: number): AttentionSi
   const z = transpose?.output[0] ?? heads;
   return {
     layer,
-    module: moduleOf(softmax),
+    module: attentionModule(scopes.scope.get(softmax)),
     pattern,
     z,
     zLayout: transpose === undefined ? 'batch,head,pos,d_head' : 'batch,pos,head,d_head',
@@ -171,4 +172,9 @@ function forwardTo(graph: Graph, value: string, opType: string, through: Readonl
 function isPerm0213(node: NodeProto): boolean {
   const perm = node.attribute.find((a) => a.name === 'perm')?.ints.map(Number);
   return perm !== undefined && perm.join(',') === '0,2,1,3';
+}
+
+/** The attention's module path; `undefined` when it sits at the root or nothing was recorded. */
+function attentionModule(scope: string | undefined): string | undefined {
+  return scope === '' ? undefined : scope;
 }

@@ -1,18 +1,33 @@
 /**
  * Module paths of nodes, recovered from what exporters record: TorchScript-style node names
- * (`/blocks.0/attn/W_Q/MatMul` → `blocks.0.attn.W_Q`; torch.onnx.export and Hugging Face Optimum)
- * and the dynamo exporter's `pkg.torch.onnx.name_scopes` node metadata.
+ * (`/blocks.0/attn/W_Q/MatMul` → `blocks.0.attn.W_Q`; torch.onnx.export and Hugging Face Optimum),
+ * the dynamo exporter's `pkg.torch.onnx.name_scopes` node metadata and, where only that is
+ * present, its `namespace` metadata.
+ *
+ * Exporters and tools add nodes without a scope: torch's optimiser (a `Split` for three `Slice`s),
+ * onnxruntime's transformer optimizer (`Attention`, `SkipLayerNormalization`, `FastGelu`, …) and
+ * dynamic quantization (`DynamicQuantizeLinear`). {@link nodeScopes} places each in the innermost
+ * module holding all its neighbours. A fused operator (one outside the standard ONNX domain) may
+ * have swallowed the first or last nodes of a module; every deeper module it touches is reported
+ * as `broken` and gets no names. Paddle2ONNX (`p2o.Conv.0`) and tf2onnx (`model/dense/MatMul`)
+ * record no module tree that maps onto the framework's modules; their nodes get no scope.
  */
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { StringStringEntryProtoSchema, type NodeProto } from '../onnx/gen/onnx_pb.js';
+import type { Graph } from '../onnx/graph.js';
+import { subgraphReads } from '../onnx/graph.js';
 
 /** `NodeProto.metadata_props` (ONNX ≥ 1.16); older schemas keep it as an unknown field. */
 const NODE_METADATA_FIELD = 9;
 const DYNAMO_SCOPES = 'pkg.torch.onnx.name_scopes';
+const DYNAMO_NAMESPACE = 'namespace';
+/** What torch.export records for nodes outside any `nn.Module` (symbolic sizes of the inputs). */
+const FAKE_MODULE = '_empty_nn_module_stack_from_metadata_hook';
+const STANDARD_DOMAINS = new Set(['', 'ai.onnx']);
 
 /**
- * The module path of the node that produced a value (`''` for the model's root scope, `undefined`
+ * The module path the exporter recorded for a node (`''` for the model's root scope, `undefined`
  * when the exporter recorded no scope at all).
  *
  * @example
@@ -23,11 +38,18 @@ const DYNAMO_SCOPES = 'pkg.torch.onnx.name_scopes';
  * ```
  */
 export function moduleOf(node: NodeProto): string | undefined {
-  const dynamo = dynamoScopes(node);
-  if (dynamo !== undefined) return dynamo.length >= 2 ? dynamo[dynamo.length - 2]! : '';
+  const metadata = nodeMetadata(node);
+  const scopes = metadata.get(DYNAMO_SCOPES);
+  const dynamo = scopes === undefined ? namespaceScopes(metadata.get(DYNAMO_NAMESPACE)) : parsePythonStringList(scopes);
+  if (dynamo !== undefined) {
+    // A real module stack starts at the root ''; torch.export's stand-in for "no module" does not.
+    if (dynamo[0] !== '' || dynamo.includes(FAKE_MODULE)) return '';
+    return dynamo.length >= 2 ? dynamo[dynamo.length - 2]! : '';
+  }
   if (!node.name.startsWith('/')) return undefined;
-  const parts = node.name.split('/').slice(1, -1);
-  return parts.join('.');
+  // Tools that insert a node for a value name it after the value (`<value>_QuantizeLinear`).
+  if (node.input.some((i) => i !== '' && node.name.startsWith(`${i}_`))) return undefined;
+  return node.name.split('/').slice(1, -1).join('.');
 }
 
 /** The module path and all its ancestors, innermost first: `a.b.c` → `a.b.c`, `a.b`, `a`. */
@@ -36,13 +58,117 @@ export function enclosingModules(path: string): string[] {
   return parts.map((_, i) => parts.slice(0, parts.length - i).join('.'));
 }
 
-function dynamoScopes(node: NodeProto): string[] | undefined {
+/** Every node's module, recorded or inferred, and the modules whose boundary a fusion crossed. */
+export interface ScopeMap {
+  /** Module path of each node (`undefined` when the graph records no scopes at all). */
+  readonly scope: ReadonlyMap<NodeProto, string | undefined>;
+  /** Modules a fused operator may have cut into: their inputs and outputs are not named. */
+  readonly broken: ReadonlySet<string>;
+}
+
+const cache = new WeakMap<readonly NodeProto[], ScopeMap>();
+
+/**
+ * The module of every node of `graph` (`order`: its topological order; `data`: the values that
+ * carry data). Nodes without a recorded scope, in a graph that records scopes, get the longest
+ * common module path of the nodes they exchange data with (graph inputs and outputs count as the
+ * root).
+ *
+ * @example
+ * ```ts
+ * import { HookedModel, nodeScopes } from '@mechint/core';
+ * const model = await HookedModel.load('packages/core/test/fixtures/gpt2l.onnx');
+ * const order = model.model.graph.topologicalOrder();
+ * const { scope } = nodeScopes(model.model.graph, order, new Set(model.hookPoints.filter((h) => h.data).map((h) => h.value)));
+ * console.log(scope.get(order[0]!)); // 'embed'
+ * ```
+ */
+export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>): ScopeMap {
+  const cached = cache.get(order);
+  if (cached !== undefined) return cached;
+  const scope = new Map<NodeProto, string | undefined>(order.map((n) => [n, moduleOf(n)]));
+  const missing = order.filter((n) => scope.get(n) === undefined);
+  const broken = new Set<string>();
+  if (missing.length < order.length) {
+    const graphInputs = new Set(graph.feedNames);
+    const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+    const neighbours = (node: NodeProto): (string | undefined)[] => {
+      const found: (string | undefined)[] = [];
+      for (const input of [...node.input, ...subgraphReads(node)]) {
+        if (!data.has(input)) continue;
+        const producer = graph.producerOf(input);
+        found.push(producer === undefined ? (graphInputs.has(input) ? '' : undefined) : scope.get(producer));
+      }
+      for (const out of node.output) {
+        if (graphOutputs.has(out)) found.push('');
+        for (const consumer of graph.consumersOf(out)) found.push(scope.get(consumer));
+      }
+      return found;
+    };
+    let pending = missing;
+    let partial = false;
+    while (pending.length > 0) {
+      const still = pending.filter((node) => {
+        const around = neighbours(node);
+        const known = around.filter((s): s is string => s !== undefined);
+        if (known.length === 0 || (!partial && known.length < around.length)) return true;
+        scope.set(node, commonModule(known));
+        return false;
+      });
+      if (still.length < pending.length) partial = false;
+      else if (!partial) partial = true;
+      else {
+        for (const node of still) scope.set(node, '');
+        break;
+      }
+      pending = still;
+    }
+    for (const node of missing.filter((n) => !STANDARD_DOMAINS.has(n.domain))) {
+      const own = scope.get(node)!;
+      for (const other of neighbours(node)) {
+        if (other === undefined || other === own) continue;
+        for (const m of enclosingModules(other)) if (isInside(m, own) && m !== own) broken.add(m);
+      }
+    }
+  }
+  const map = { scope, broken };
+  cache.set(order, map);
+  return map;
+}
+
+function isInside(module: string, outer: string): boolean {
+  return outer === '' || module === outer || module.startsWith(`${outer}.`);
+}
+
+function commonModule(paths: readonly string[]): string {
+  const split = paths.map((p) => (p === '' ? [] : p.split('.')));
+  const first = split[0]!;
+  let n = first.length;
+  for (const parts of split) {
+    let k = 0;
+    while (k < n && k < parts.length && parts[k] === first[k]) k++;
+    n = k;
+  }
+  return first.slice(0, n).join('.');
+}
+
+function nodeMetadata(node: NodeProto): Map<string, string> {
+  const metadata = new Map<string, string>();
   for (const field of node.$unknown ?? []) {
     if (field.no !== NODE_METADATA_FIELD || field.wireType !== 2) continue;
     const entry = fromBinary(StringStringEntryProtoSchema, new BinaryReader(field.data).bytes());
-    if (entry.key === DYNAMO_SCOPES) return parsePythonStringList(entry.value);
+    metadata.set(entry.key, entry.value);
   }
-  return undefined;
+  return metadata;
+}
+
+/**
+ * The dynamo exporter's `namespace`: `: <root class>/h.0: <class>/…/<fx node>: <aten op>` — one
+ * `name: class` entry per module, the FX node last.
+ */
+function namespaceScopes(text: string | undefined): string[] | undefined {
+  if (text === undefined || !text.includes(': ')) return undefined;
+  return text.split('/').map((part) => part.slice(0, Math.max(0, part.indexOf(': '))));
 }
 
 /** Parses the repr of a Python list of strings, e.g. `['', 'blocks.0', 'linear']`. */
