@@ -9,6 +9,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { AttentionReport } from './attention.js';
 import { subgraphReads } from '../onnx/graph.js';
 import { ancestors } from './dataflow.js';
+import { blockNames, modelNames } from './tl-names.js';
 import { enclosingModules, nodeScopes, type ScopeMap } from './scopes.js';
 
 /** Where a hook-point name comes from. */
@@ -78,7 +79,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   for (const node of order) for (const out of node.output) if (out !== '') named.push({ name: out, value: out, kind: 'value' });
   const scopes = nodeScopes(graph, order, source.data);
   named.push(...moduleNames(graph, order, source.data, scopes));
-  named.push(...aliasNames(source.attention, graph));
+  named.push(...aliasNames(source.attention, graph, order, source.data));
   const taken = new Set<string>();
   const table: HookPoint[] = [];
   for (const entry of named) {
@@ -155,7 +156,7 @@ const Z_AXES: Record<string, HookAxes> = {
   'batch,head,pos,d_head': { batch: 0, head: 1, position: 2, feature: 3 },
 };
 
-function aliasNames(report: AttentionReport, graph: Graph): NamedValue[] {
+function aliasNames(report: AttentionReport, graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>): NamedValue[] {
   const named: NamedValue[] = [];
   for (const site of report.sites) {
     const tl = `blocks.${site.layer}`;
@@ -165,14 +166,9 @@ function aliasNames(report: AttentionReport, graph: Graph): NamedValue[] {
     named.push({ name: `${attn}.z`, value: site.z, kind: 'alias', axes: zAxes });
     named.push({ name: `${tl}.attn.hook_pattern`, value: site.pattern, kind: 'alias', axes: PATTERN_AXES });
     named.push({ name: `${tl}.attn.hook_z`, value: site.z, kind: 'alias', axes: zAxes });
-    const r = site.residual;
-    if (r === undefined) continue;
-    named.push({ name: `${tl}.hook_resid_pre`, value: r.residPre, kind: 'alias', axes: RESIDUAL_AXES });
-    named.push({ name: `${tl}.hook_attn_out`, value: r.attnOut, kind: 'alias', axes: RESIDUAL_AXES });
-    named.push({ name: `${tl}.hook_resid_mid`, value: r.residMid, kind: 'alias', axes: RESIDUAL_AXES });
-    if (r.mlpOut !== undefined) named.push({ name: `${tl}.hook_mlp_out`, value: r.mlpOut, kind: 'alias', axes: RESIDUAL_AXES });
-    named.push({ name: `${tl}.hook_resid_post`, value: r.residPost, kind: 'alias', axes: RESIDUAL_AXES });
+    for (const alias of blockNames(site, graph, data)) named.push({ ...alias, kind: 'alias' });
   }
+  for (const alias of modelNames(report.sites, graph, order, data)) named.push({ ...alias, kind: 'alias' });
   const last = report.sites.at(-1)?.residual;
   if (last !== undefined && graph.outputs.length === 1) {
     const logits = graph.outputs[0]!.name;
