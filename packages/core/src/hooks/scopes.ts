@@ -92,40 +92,48 @@ export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: Read
   if (missing.length < order.length) {
     const graphInputs = new Set(graph.feedNames);
     const graphOutputs = new Set(graph.outputs.map((o) => o.name));
-    const neighbours = (node: NodeProto): (string | undefined)[] => {
-      const found: (string | undefined)[] = [];
+    /** The nodes a node exchanges data with, and their recorded modules (graph inputs and outputs: the root). */
+    const neighbours = (node: NodeProto): [NodeProto | undefined, string | undefined][] => {
+      const found: [NodeProto | undefined, string | undefined][] = [];
       for (const input of [...node.input, ...subgraphReads(node)]) {
         if (!data.has(input)) continue;
         const producer = graph.producerOf(input);
-        found.push(producer === undefined ? (graphInputs.has(input) ? '' : undefined) : scope.get(producer));
+        found.push(producer === undefined ? [undefined, graphInputs.has(input) ? '' : undefined] : [producer, scope.get(producer)]);
       }
       for (const out of node.output) {
-        if (graphOutputs.has(out)) found.push('');
-        for (const consumer of graph.consumersOf(out)) found.push(scope.get(consumer));
+        if (graphOutputs.has(out)) found.push([undefined, '']);
+        for (const consumer of graph.consumersOf(out)) if (consumer.output.some((o) => data.has(o))) found.push([consumer, scope.get(consumer)]);
       }
       return found;
     };
-    let pending = missing;
-    let partial = false;
-    while (pending.length > 0) {
-      const still = pending.filter((node) => {
-        const around = neighbours(node);
-        const known = around.filter((s): s is string => s !== undefined);
-        if (known.length === 0 || (!partial && known.length < around.length)) return true;
-        scope.set(node, commonModule(known));
-        return false;
-      });
-      if (still.length < pending.length) partial = false;
-      else if (!partial) partial = true;
-      else {
-        for (const node of still) scope.set(node, '');
-        break;
+    // Scope-less nodes linked by data form groups; a group takes the common module of the scoped
+    // nodes around it, so a chain of inserted nodes cannot pull one end into the other's module.
+    const unscoped = new Set(missing);
+    const seen = new Set<NodeProto>();
+    for (const start of missing) {
+      if (seen.has(start)) continue;
+      const group: NodeProto[] = [];
+      const around: string[] = [];
+      const stack = [start];
+      seen.add(start);
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        group.push(node);
+        for (const [other, module] of neighbours(node)) {
+          if (other !== undefined && unscoped.has(other)) {
+            if (!seen.has(other)) {
+              seen.add(other);
+              stack.push(other);
+            }
+          } else if (module !== undefined) around.push(module);
+        }
       }
-      pending = still;
+      const module = around.length === 0 ? '' : commonModule(around);
+      for (const node of group) scope.set(node, module);
     }
     for (const node of missing.filter((n) => !STANDARD_DOMAINS.has(n.domain))) {
       const own = scope.get(node)!;
-      for (const other of neighbours(node)) {
+      for (const [, other] of neighbours(node)) {
         if (other === undefined || other === own) continue;
         for (const m of enclosingModules(other)) if (isInside(m, own) && m !== own) broken.add(m);
       }

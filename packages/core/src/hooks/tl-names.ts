@@ -29,6 +29,8 @@ const SCORES: HookAxes = { batch: 0, head: 1, position: 2, feature: 3 };
 /** Operators that move a per-head tensor around without changing its values. */
 const LAYOUT_OPS = new Set(['Transpose', 'Reshape', 'Cast', 'Identity']);
 const LINEAR_OPS = new Set(['MatMul', 'Gemm']);
+/** Transposes of `[batch, pos, head, d_head]` that put heads ahead of positions (the second: kᵀ at once). */
+const HEAD_FIRST = new Set(['0,2,1,3', '0,2,3,1']);
 
 /**
  * TransformerLens names for one attention layer's block (`blocks.<layer>.…`).
@@ -101,8 +103,9 @@ function normOf(graph: Graph, value: string): string | undefined {
 
 /**
  * The `[batch, pos, head, d_head]` value an attention operand was made from: walking back through
- * layout changes and scaling by constants to the `Transpose(0, 2, 1, 3)` that moved the heads
- * ahead of the positions, right after the `Reshape` that split them. `undefined` when anything
+ * layout changes and scaling by constants to the `Transpose(0, 2, 1, 3)` (or `(0, 2, 3, 1)`, which
+ * also transposes k) that moved the heads ahead of the positions, right after the `Reshape` that
+ * split them. `undefined` when anything
  * else (a rotary embedding, repeated key/value heads) stands in between.
  */
 function headSplit(graph: Graph, operand: string, data: ReadonlySet<string>): string | undefined {
@@ -110,7 +113,7 @@ function headSplit(graph: Graph, operand: string, data: ReadonlySet<string>): st
   for (;;) {
     const node = graph.producerOf(value);
     if (node === undefined) return undefined;
-    if (node.opType === 'Transpose' && perm(node) === '0,2,1,3') {
+    if (node.opType === 'Transpose' && HEAD_FIRST.has(perm(node) ?? '')) {
       return graph.producerOf(node.input[0]!)?.opType === 'Reshape' ? node.input[0]! : undefined;
     }
     if (LAYOUT_OPS.has(node.opType)) value = node.input[0]!;

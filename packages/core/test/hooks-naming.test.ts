@@ -1,0 +1,88 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { HookedModel, Tensor, readNpz } from '../src/index.node.js';
+import { closeness } from './helpers/compare.js';
+
+/**
+ * Module names on real exports: every model of the zoo (tools/fixtures/zoo/make_zoo.py, torch
+ * forward hooks as the reference) in every export where module scopes survive. Each
+ * `<module>.output` we name must be the value torch's forward returned (≤ 1e-5), no module may
+ * be named that torch's module tree does not have, and the blocks the generator lists must be
+ * named in the TorchScript and dynamo exports.
+ */
+const ZOO = new URL('./fixtures/zoo/', import.meta.url).pathname;
+
+interface ZooMeta {
+  architecture: 'pre-ln' | 'post-ln' | 'parallel' | 'cnn';
+  modules: { path: string }[];
+  skipped_modules?: { path: string }[];
+  blocks: string[];
+  exports: Record<string, { file: string }>;
+}
+
+/** Exports whose numbers equal torch's (the quantized one rounds weights and activations to int8). */
+const EXACT = new Set(['torchscript', 'dynamo', 'fused']);
+
+/** ‖a − b‖ / ‖b‖: int8 rounding stays well under 0.2, another module's value does not. */
+function relativeError(a: Tensor, b: Tensor): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < b.size; i++) {
+    const x = Number(a.data[i]);
+    const y = Number(b.data[i]);
+    diff += (x - y) ** 2;
+    norm += y ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
+
+const cases = existsSync(ZOO)
+  ? readdirSync(ZOO)
+      .filter((m) => existsSync(`${ZOO}${m}/meta.json`))
+      .flatMap((m) => {
+        const meta = JSON.parse(readFileSync(`${ZOO}${m}/meta.json`, 'utf8')) as ZooMeta;
+        return Object.entries(meta.exports).map(([exp, e]) => [m, exp, e.file, meta] as const);
+      })
+  : [];
+
+it('has zoo models to check', () => {
+  expect(cases.length).toBeGreaterThan(0);
+});
+
+describe.each(cases)('%s, %s export', (model, exp, file, meta) => {
+  const ref = readNpz(readFileSync(`${ZOO}${model}/reference.npz`));
+  const feeds = Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice('input.'.length), v]));
+  let hooked: HookedModel;
+  let cache: Map<string, Tensor>;
+  beforeAll(async () => {
+    hooked = await HookedModel.load(`${ZOO}${model}/${file}`);
+    const outputs = hooked.hookPoints.filter((h) => h.kind === 'module-output' && ref[`module.${h.name.replace(/\.output$/, '')}`] !== undefined);
+    const run = await hooked.runWithCache(feeds, { hooks: outputs.map((h) => h.name) });
+    cache = new Map(outputs.map((h) => [h.name, run.cache.get(h.name)]));
+  });
+  afterAll(async () => {
+    await hooked.dispose();
+  });
+
+  it('names no module torch does not have', () => {
+    const torchModules = new Set([...meta.modules, ...(meta.skipped_modules ?? [])].map((m) => m.path));
+    const named = hooked.hookPoints.filter((h) => h.kind === 'module-input' || h.kind === 'module-output').map((h) => h.name.replace(/\.(input|output)(\.\d+)?$/, ''));
+    expect([...new Set(named)].filter((m) => !torchModules.has(m))).toEqual([]);
+  });
+
+  it('gives each named module the output torch’s forward returned', () => {
+    const wrong = [...cache].filter(([name, value]) => {
+      const torch = ref[`module.${name.replace(/\.output$/, '')}`]!;
+      if (value.shape.join() !== torch.shape.join()) return true;
+      return EXACT.has(exp) ? closeness(value, torch, 1e-5, 1e-5) > 1 : relativeError(value, torch) > 0.2;
+    });
+    expect(wrong.map(([name]) => name)).toEqual([]);
+  });
+
+  if (exp === 'torchscript' || exp === 'dynamo') {
+    it('names every block and its attention', () => {
+      const names = new Set(hooked.hookPoints.map((h) => h.name));
+      expect(meta.blocks.filter((b) => !names.has(`${b}.output`))).toEqual([]);
+      expect(hooked.attention.sites.map((s) => s.module?.startsWith(meta.blocks[s.layer]!))).toEqual(meta.blocks.map(() => true));
+    });
+  }
+});
