@@ -49,7 +49,20 @@ export function moduleOf(node: NodeProto): string | undefined {
   if (!node.name.startsWith('/')) return undefined;
   // Tools that insert a node for a value name it after the value (`<value>_QuantizeLinear`).
   if (node.input.some((i) => i !== '' && node.name.startsWith(`${i}_`))) return undefined;
-  return node.name.split('/').slice(1, -1).join('.');
+  return torchScriptPath(node.name.split('/').slice(1, -1));
+}
+
+/**
+ * TorchScript names a module inside an `nn.Sequential` by its path from the Sequential's parent
+ * (`/features/features.0/Conv`): such a segment replaces the one before it.
+ */
+function torchScriptPath(segments: readonly string[]): string {
+  const path: string[] = [];
+  for (const segment of segments) {
+    if (path.length > 0 && segment.startsWith(`${path.at(-1)!}.`)) path.pop();
+    path.push(segment);
+  }
+  return path.join('.');
 }
 
 /** The module path and all its ancestors, innermost first: `a.b.c` → `a.b.c`, `a.b`, `a`. */
