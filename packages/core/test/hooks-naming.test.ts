@@ -16,8 +16,22 @@ interface ZooMeta {
   modules: { path: string }[];
   skipped_modules?: { path: string }[];
   blocks: string[];
-  exports: Record<string, { file: string }>;
+  exports: Record<string, { file?: string }>;
 }
+
+/**
+ * Module outputs whose torch reference is not the value the module hands on, with the reason:
+ * such a comparison says nothing about our names.
+ */
+const REFERENCE_CAVEATS: Record<string, { modules: RegExp; reason: string }[]> = {
+  resnet: [
+    { modules: /^resnet$/, reason: 'ResNetModel returns (last_hidden_state, pooler_output); the graph hands on only pooler_output, torch’s hook records the first' },
+    {
+      modules: /\.layers\.\d+\.layer(\.1(\.normalization)?)?$/,
+      reason: 'the basic layer adds its shortcut in place (hidden_state += residual), which rewrites the tensor torch’s hook recorded unless the generator clones it',
+    },
+  ],
+};
 
 /** Exports whose numbers equal torch's (the quantized one rounds weights and activations to int8). */
 const EXACT = new Set(['torchscript', 'dynamo', 'fused']);
@@ -40,7 +54,9 @@ const cases = existsSync(ZOO)
       .filter((m) => existsSync(`${ZOO}${m}/meta.json`))
       .flatMap((m) => {
         const meta = JSON.parse(readFileSync(`${ZOO}${m}/meta.json`, 'utf8')) as ZooMeta;
-        return Object.entries(meta.exports).map(([exp, e]) => [m, exp, e.file, meta] as const);
+        return Object.entries(meta.exports)
+          .filter(([, e]) => e.file !== undefined)
+          .map(([exp, e]) => [m, exp, e.file!, meta] as const);
       })
   : [];
 
@@ -70,8 +86,11 @@ describe.each(cases)('%s, %s export', (model, exp, file, meta) => {
   });
 
   it('gives each named module the output torch’s forward returned', () => {
+    const caveats = REFERENCE_CAVEATS[model] ?? [];
     const wrong = [...cache].filter(([name, value]) => {
-      const torch = ref[`module.${name.replace(/\.output$/, '')}`]!;
+      const module = name.replace(/\.output$/, '');
+      if (caveats.some((c) => c.modules.test(module))) return false;
+      const torch = ref[`module.${module}`]!;
       if (value.shape.join() !== torch.shape.join()) return true;
       return EXACT.has(exp) ? closeness(value, torch, 1e-5, 1e-5) > 1 : relativeError(value, torch) > 0.2;
     });
@@ -79,10 +98,11 @@ describe.each(cases)('%s, %s export', (model, exp, file, meta) => {
   });
 
   if (exp === 'torchscript' || exp === 'dynamo') {
-    it('names every block and its attention', () => {
+    it('names every block, and the attention inside each transformer block', () => {
       const names = new Set(hooked.hookPoints.map((h) => h.name));
       expect(meta.blocks.filter((b) => !names.has(`${b}.output`))).toEqual([]);
-      expect(hooked.attention.sites.map((s) => s.module?.startsWith(meta.blocks[s.layer]!))).toEqual(meta.blocks.map(() => true));
+      const attention = meta.architecture === 'cnn' ? [] : meta.blocks.map(() => true);
+      expect(hooked.attention.sites.map((s) => s.module?.startsWith(`${meta.blocks[s.layer]!}.`))).toEqual(attention);
     });
   }
 });

@@ -10,9 +10,13 @@ import { closeness } from './helpers/compare.js';
  */
 const ZOO = new URL('./fixtures/zoo/', import.meta.url).pathname;
 
-/** TransformerLens name → torch module whose forward-hook output it equals (`L`: the layer). */
-const TORCH_EQUIVALENTS: Record<string, { layers: number; names: Record<string, string> }> = {
+/**
+ * Per zoo model: its block structure, and TransformerLens name → torch module whose forward-hook
+ * output it equals (`L`: the layer; `a|b`: `a` for layer 0, `b` after).
+ */
+const TORCH_EQUIVALENTS: Record<string, { layout: 'pre-ln' | 'post-ln' | 'parallel'; layers: number; names: Record<string, string> }> = {
   gpt2: {
+    layout: 'pre-ln',
     layers: 2,
     names: {
       hook_embed: 'transformer.wte',
@@ -28,6 +32,7 @@ const TORCH_EQUIVALENTS: Record<string, { layers: number; names: Record<string, 
     },
   },
   bert: {
+    layout: 'post-ln',
     layers: 2,
     names: {
       hook_embed: 'bert.embeddings.word_embeddings',
@@ -40,12 +45,61 @@ const TORCH_EQUIVALENTS: Record<string, { layers: number; names: Record<string, 
       'blocks.L.hook_normalized_resid_post': 'bert.encoder.layer.L',
     },
   },
+  llama: {
+    layout: 'pre-ln',
+    layers: 2,
+    names: {
+      hook_embed: 'model.embed_tokens',
+      'blocks.L.hook_attn_out': 'model.layers.L.self_attn',
+      'blocks.L.hook_mlp_out': 'model.layers.L.mlp',
+      'blocks.L.hook_resid_post': 'model.layers.L',
+    },
+  },
+  gpt_neox: {
+    layout: 'parallel',
+    layers: 2,
+    names: {
+      hook_embed: 'gpt_neox.embed_in',
+      'blocks.L.hook_attn_out': 'gpt_neox.layers.L.attention',
+      'blocks.L.mlp.hook_pre': 'gpt_neox.layers.L.mlp.dense_h_to_4h',
+      'blocks.L.mlp.hook_post': 'gpt_neox.layers.L.mlp.act',
+      'blocks.L.hook_mlp_out': 'gpt_neox.layers.L.mlp',
+      'blocks.L.hook_resid_post': 'gpt_neox.layers.L',
+    },
+  },
+  vit: {
+    layout: 'pre-ln',
+    layers: 2,
+    names: {
+      'blocks.L.hook_attn_out': 'vit.layers.L.attention',
+      'blocks.L.ln1.hook_normalized': 'vit.layers.L.layernorm_before',
+      'blocks.L.ln2.hook_normalized': 'vit.layers.L.layernorm_after',
+      'blocks.L.mlp.hook_pre': 'vit.layers.L.mlp.fc1',
+      'blocks.L.mlp.hook_post': 'vit.layers.L.mlp.activation_fn',
+      'blocks.L.hook_mlp_out': 'vit.layers.L.mlp',
+      'blocks.L.hook_resid_post': 'vit.layers.L',
+    },
+  },
+  whisper_encoder: {
+    layout: 'pre-ln',
+    layers: 2,
+    names: {
+      'blocks.L.hook_attn_out': 'layers.L.self_attn',
+      'blocks.L.ln1.hook_normalized': 'layers.L.self_attn_layer_norm',
+      'blocks.L.ln2.hook_normalized': 'layers.L.final_layer_norm',
+      'blocks.L.mlp.hook_pre': 'layers.L.fc1',
+      'blocks.L.mlp.hook_post': 'layers.L.activation_fn',
+      'blocks.L.hook_mlp_out': 'layers.L.fc2',
+      'blocks.L.hook_resid_post': 'layers.L',
+    },
+  },
 };
 
 /** Per-head q, k, v: the torch module holding them concatenated over heads, and where. */
 const QKV: Record<string, (layer: number, which: 0 | 1 | 2) => { module: string; offset: number }> = {
   gpt2: (layer, which) => ({ module: `transformer.h.${layer}.attn.c_attn`, offset: which }),
   bert: (layer, which) => ({ module: `bert.encoder.layer.${layer}.attention.self.${['query', 'key', 'value'][which]}`, offset: 0 }),
+  vit: (layer, which) => ({ module: `vit.layers.${layer}.attention.${['q', 'k', 'v'][which]}_proj`, offset: 0 }),
 };
 
 const cases = Object.keys(TORCH_EQUIVALENTS)
@@ -73,10 +127,9 @@ it('has zoo transformers to check', () => {
 });
 
 describe.each(cases)('%s, %s export', (model, exp) => {
-  const meta = JSON.parse(readFileSync(`${ZOO}${model}/meta.json`, 'utf8')) as { architecture: string };
   const ref = readNpz(readFileSync(`${ZOO}${model}/reference.npz`));
   const feeds = Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice('input.'.length), v]));
-  const { layers, names } = TORCH_EQUIVALENTS[model]!;
+  const { layout, layers, names } = TORCH_EQUIVALENTS[model]!;
   const perLayer = (template: string) => (template.includes('.L') ? Array.from({ length: layers }, (_, l) => template.replaceAll('.L-1', `.${l - 1}`).replaceAll('.L', `.${l}`)) : [template]);
   let hooked: HookedModel;
   let cache: (name: string) => Tensor;
@@ -90,8 +143,10 @@ describe.each(cases)('%s, %s export', (model, exp) => {
   });
 
   it('follows the block structure the model has, and says so', () => {
-    expect(hooked.attention.sites.map((s) => s.residual?.layout)).toEqual(Array.from({ length: layers }, () => meta.architecture));
-    expect(hooked.describeAttention()).toContain(meta.architecture === 'pre-ln' ? 'pre-LN blocks, HookedTransformer definitions' : 'post-LN blocks, HookedEncoder definitions');
+    expect(hooked.attention.sites.map((s) => s.residual?.layout)).toEqual(Array.from({ length: layers }, () => layout));
+    expect(hooked.describeAttention()).toContain(
+      { 'pre-ln': 'pre-LN blocks, HookedTransformer definitions', 'post-ln': 'post-LN blocks, HookedEncoder definitions', parallel: 'parallel attention and MLP' }[layout],
+    );
   });
 
   it('gives each TransformerLens name the value of its torch module', () => {
@@ -107,7 +162,7 @@ describe.each(cases)('%s, %s export', (model, exp) => {
     expect(wrong).toEqual([]);
   });
 
-  it('gives per-head q, k and v, split from the projections torch computed', () => {
+  (QKV[model] === undefined ? it.skip : it)('gives per-head q, k and v, split from the projections torch computed', () => {
     for (let layer = 0; layer < layers; layer++) {
       (['q', 'k', 'v'] as const).forEach((which, i) => {
         const ours = cache(`blocks.${layer}.attn.hook_${which}`);
@@ -122,11 +177,17 @@ describe.each(cases)('%s, %s export', (model, exp) => {
   it('keeps the residual algebra exact', () => {
     for (let layer = 0; layer < layers; layer++) {
       const b = `blocks.${layer}.`;
-      expect(add(cache(`${b}hook_resid_pre`), cache(`${b}hook_attn_out`)).data).toEqual(cache(`${b}hook_resid_mid`).data);
-      const mlpIn = meta.architecture === 'post-ln' ? `${b}ln1.hook_normalized` : `${b}hook_resid_mid`;
-      expect(add(cache(mlpIn), cache(`${b}hook_mlp_out`)).data).toEqual(cache(`${b}hook_resid_post`).data);
+      if (layout === 'parallel') {
+        // Hugging Face sums mlp_out + attn_out first, then the stream (float addition commutes).
+        expect(add(add(cache(`${b}hook_mlp_out`), cache(`${b}hook_attn_out`)), cache(`${b}hook_resid_pre`)).data).toEqual(cache(`${b}hook_resid_post`).data);
+        expect(hooked.hookPoints.some((h) => h.name === `${b}hook_resid_mid`)).toBe(false);
+      } else {
+        expect(add(cache(`${b}hook_resid_pre`), cache(`${b}hook_attn_out`)).data).toEqual(cache(`${b}hook_resid_mid`).data);
+        const mlpIn = layout === 'post-ln' ? `${b}ln1.hook_normalized` : `${b}hook_resid_mid`;
+        expect(add(cache(mlpIn), cache(`${b}hook_mlp_out`)).data).toEqual(cache(`${b}hook_resid_post`).data);
+      }
       if (layer + 1 < layers) {
-        const out = meta.architecture === 'post-ln' ? `${b}hook_normalized_resid_post` : `${b}hook_resid_post`;
+        const out = layout === 'post-ln' ? `${b}hook_normalized_resid_post` : `${b}hook_resid_post`;
         expect(hooked.hookPoint(out).value).toBe(hooked.hookPoint(`blocks.${layer + 1}.hook_resid_pre`).value);
       }
     }

@@ -53,7 +53,8 @@ export function matchResidual(graph: Graph, softmax: NodeProto, z: string, data:
   const intoSoftmax = ancestors(graph, softmax.input[0]!);
   const first = firstAdd(graph, z, fromZ, (other) => data.has(other) && !fromZ.has(other) && intoSoftmax.has(other));
   if (first === undefined) return 'no addition of the attention output to a value the attention reads (not a residual block)';
-  const [zSide, residPre] = fromZ.has(first.input[0]!) ? [first.input[0]!, first.input[1]!] : [first.input[1]!, first.input[0]!];
+  const [zSide, copy] = fromZ.has(first.input[0]!) ? [first.input[0]!, first.input[1]!] : [first.input[1]!, first.input[0]!];
+  const residPre = original(graph, copy);
   const attention = new Set([...ancestors(graph, z), ...fromZ]);
   const pure = (value: string) => [...ancestors(graph, value)].every((v) => !data.has(v) || attention.has(v));
   const none = { residMid: undefined, normalizedMid: undefined, normalizedPost: undefined } as const;
@@ -89,13 +90,37 @@ export function matchResidual(graph: Graph, softmax: NodeProto, z: string, data:
  */
 function residualAdd(graph: Graph, stream: string, data: ReadonlySet<string>): { node: NodeProto; other: string } | undefined {
   const downstream = descendants(graph, stream);
-  for (const node of graph.consumersOf(stream)) {
-    if (node.opType !== 'Add' || node.input.length !== 2) continue;
-    const other = node.input[0] === stream ? node.input[1]! : node.input[0]!;
-    if (other === stream || !data.has(other) || passesSoftmax(graph, other, downstream)) continue;
-    return { node, other };
+  for (const value of sameValues(graph, stream)) {
+    for (const node of graph.consumersOf(value)) {
+      if (node.opType !== 'Add' || node.input.length !== 2) continue;
+      const other = node.input[0] === value ? node.input[1]! : node.input[0]!;
+      if (other === value || !data.has(other) || passesSoftmax(graph, other, downstream)) continue;
+      return { node, other };
+    }
   }
   return undefined;
+}
+
+/** `value` and the copies of it that `Identity` and same-type `Cast` (TorchScript's `.to(float32)`) make. */
+function sameValues(graph: Graph, value: string): string[] {
+  const values = [value];
+  for (let i = 0; i < values.length; i++) for (const node of graph.consumersOf(values[i]!)) if (isCopy(graph, node)) values.push(node.output[0]!);
+  return values;
+}
+
+/** The value `value` copies (through `Identity` and same-type `Cast`), or itself. */
+function original(graph: Graph, value: string): string {
+  let current = value;
+  for (let node = graph.producerOf(current); node !== undefined && isCopy(graph, node); node = graph.producerOf(current)) current = node.input[0]!;
+  return current;
+}
+
+function isCopy(graph: Graph, node: NodeProto): boolean {
+  if (node.opType === 'Identity') return true;
+  if (node.opType !== 'Cast') return false;
+  const from = graph.typeOf(node.input[0]!);
+  const to = node.attribute.find((a) => a.name === 'to')?.i;
+  return from?.value.case === 'tensorType' && to !== undefined && BigInt(from.value.value.elemType) === BigInt(to);
 }
 
 /** The single normalisation node reading `value`, when it is the only node reading it as data. */

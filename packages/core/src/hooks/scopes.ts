@@ -6,10 +6,11 @@
  *
  * Exporters and tools add nodes without a scope: torch's optimiser (a `Split` for three `Slice`s),
  * onnxruntime's transformer optimizer (`Attention`, `SkipLayerNormalization`, `FastGelu`, …) and
- * dynamic quantization (`DynamicQuantizeLinear`). {@link nodeScopes} places each in the innermost
- * module holding all its neighbours. A fused operator (one outside the standard ONNX domain) may
- * have swallowed the first or last nodes of a module; every deeper module it touches is reported
- * as `broken` and gets no names. Paddle2ONNX (`p2o.Conv.0`) and tf2onnx (`model/dense/MatMul`)
+ * dynamic quantization (`DynamicQuantizeLinear`, `MatMulInteger`). {@link nodeScopes} places each
+ * connected group of them in the innermost module holding all the nodes around the group. A group
+ * with a fused operator (one outside the standard ONNX domain) or a quantized product may have
+ * swallowed the first or last nodes of a module; every deeper module around it is reported as
+ * `broken` and gets no names. Paddle2ONNX (`p2o.Conv.0`) and tf2onnx (`model/dense/MatMul`)
  * record no module tree that maps onto the framework's modules; their nodes get no scope.
  */
 import { fromBinary } from '@bufbuild/protobuf';
@@ -25,6 +26,13 @@ const DYNAMO_NAMESPACE = 'namespace';
 /** What torch.export records for nodes outside any `nn.Module` (symbolic sizes of the inputs). */
 const FAKE_MODULE = '_empty_nn_module_stack_from_metadata_hook';
 const STANDARD_DOMAINS = new Set(['', 'ai.onnx']);
+/** Standard operators that quantization tools write in place of a module's MatMul or Conv. */
+const QUANTIZED_COMPUTE = new Set(['MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv']);
+
+/** Whether a node inserted by a tool may stand for operators of a module (a fusion or a quantized product). */
+function replacesModuleOps(node: NodeProto): boolean {
+  return !STANDARD_DOMAINS.has(node.domain) || QUANTIZED_COMPUTE.has(node.opType);
+}
 
 /**
  * The module path the exporter recorded for a node (`''` for the model's root scope, `undefined`
@@ -143,12 +151,10 @@ export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: Read
       }
       const module = around.length === 0 ? '' : commonModule(around);
       for (const node of group) scope.set(node, module);
-    }
-    for (const node of missing.filter((n) => !STANDARD_DOMAINS.has(n.domain))) {
-      const own = scope.get(node)!;
-      for (const [, other] of neighbours(node)) {
-        if (other === undefined || other === own) continue;
-        for (const m of enclosingModules(other)) if (isInside(m, own) && m !== own) broken.add(m);
+      // A group that computes in place of a module's own operators may hold that module's last
+      // nodes: every deeper module next to it loses its names.
+      if (group.some(replacesModuleOps)) {
+        for (const other of around) for (const m of enclosingModules(other)) if (m !== module && isInside(m, module)) broken.add(m);
       }
     }
   }
