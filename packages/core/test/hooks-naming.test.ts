@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { HookedModel, Tensor, readNpz } from '../src/index.node.js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { HookedModel, Tensor, decodeModel, encodeModel, onnx, readNpz } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
+import { modelBytes } from './helpers/fixtures.js';
 
 /**
  * Module names on real exports: every model of the zoo (tools/fixtures/zoo/make_zoo.py, torch
@@ -105,4 +108,45 @@ describe.each(cases)('%s, %s export', (model, exp, file, meta) => {
       expect(hooked.attention.sites.map((s) => s.module?.startsWith(`${meta.blocks[s.layer]!}.`))).toEqual(attention);
     });
   }
+});
+
+describe('exporter conventions, on the gpt2l fixture renamed as each exporter would', () => {
+  let torchscript: HookedModel;
+  beforeAll(async () => {
+    torchscript = await HookedModel.load(modelBytes('gpt2l'), { probe: false });
+  });
+  const named = (model: HookedModel) => new Map(model.hookPoints.filter((h) => h.kind !== 'value').map((h) => [h.name, h.value]));
+
+  it('reads the dynamo exporter’s namespace metadata where name_scopes is absent', async () => {
+    const dynamo = decodeModel(modelBytes('gpt2l'));
+    dynamo.graph.nodes.forEach((node, i) => {
+      const parts = node.name.split('/').slice(1, -1);
+      const modules = parts.map((_, k) => `${parts.slice(0, k + 1).join('.')}: mod.Class${k}`);
+      const value = [': mod.Root', ...modules, `node_${i}: aten.op.default`].join('/');
+      const entry = toBinary(onnx.StringStringEntryProtoSchema, create(onnx.StringStringEntryProtoSchema, { key: 'namespace', value }));
+      node.name = `node_${node.opType}_${i}`;
+      node.$unknown = [{ no: 9, wireType: WireType.LengthDelimited, data: new BinaryWriter().bytes(entry).finish() }];
+    });
+    expect(named(await HookedModel.load(dynamo, { probe: false }))).toEqual(named(torchscript));
+  });
+
+  it('maps TorchScript’s names inside nn.Sequential (/blocks/blocks.0/…) to torch’s module paths', async () => {
+    const sequential = decodeModel(modelBytes('gpt2l'));
+    for (const node of sequential.graph.nodes) node.name = node.name.replace(/^\/blocks\.(\d+)\//, '/blocks/blocks.$1/');
+    const names = named(await HookedModel.load(sequential, { probe: false }));
+    expect(names.get('blocks.0.attn.W_Q.output')).toBe(torchscript.hookPoint('blocks.0.attn.W_Q.output').value);
+    expect(names.get('blocks.output')).toBe(torchscript.hookPoint('blocks.1.output').value);
+    expect([...names.keys()].filter((n) => n.startsWith('blocks.blocks'))).toEqual([]);
+  });
+
+  it('places a node a tool inserted (named after the value it reads) outside the module that made the value', async () => {
+    const quantized = decodeModel(modelBytes('gpt2l'));
+    const embedOut = torchscript.hookPoint('embed.output').value;
+    const copy = quantized.graph.addNode({ opType: 'Identity', inputs: [embedOut], outputs: ['embed_copy'], name: `${embedOut}_QuantizeLinear` });
+    for (const node of quantized.graph.nodes) node.input.forEach((input, i) => node !== copy && input === embedOut && (node.input[i] = 'embed_copy'));
+    quantized.graph.invalidate();
+    const model = await HookedModel.load(quantized, { probe: false });
+    expect(model.hookPoint('embed.output').value).toBe(embedOut);
+    expect(model.hookPoint('embed_copy').scope).toBe('');
+  });
 });

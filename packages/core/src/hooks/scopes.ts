@@ -91,17 +91,19 @@ const cache = new WeakMap<readonly NodeProto[], ScopeMap>();
 
 /**
  * The module of every node of `graph` (`order`: its topological order; `data`: the values that
- * carry data). Nodes without a recorded scope, in a graph that records scopes, get the longest
- * common module path of the nodes they exchange data with (graph inputs and outputs count as the
- * root).
+ * carry data). Nodes without a recorded scope, in a graph that records scopes, are grouped with
+ * the scope-less nodes they exchange data with; a group gets the longest common module path of the
+ * scoped nodes around it (graph inputs and outputs count as the root). Results are cached per
+ * `order` array.
  *
  * @example
  * ```ts
  * import { HookedModel, nodeScopes } from '@mechint/core';
  * const model = await HookedModel.load('packages/core/test/fixtures/gpt2l.onnx');
- * const order = model.model.graph.topologicalOrder();
- * const { scope } = nodeScopes(model.model.graph, order, new Set(model.hookPoints.filter((h) => h.data).map((h) => h.value)));
- * console.log(scope.get(order[0]!)); // 'embed'
+ * const graph = model.model.graph;
+ * const data = new Set(model.hookPoints.filter((h) => h.data).map((h) => h.value));
+ * const { scope } = nodeScopes(graph, graph.topologicalOrder(), data);
+ * console.log(scope.get(graph.producerOf(model.hookPoint('blocks.0.attn.W_Q.output').value)!)); // 'blocks.0.attn.W_Q'
  * ```
  */
 export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>): ScopeMap {

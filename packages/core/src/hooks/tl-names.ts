@@ -39,7 +39,7 @@ const HEAD_FIRST = new Set(['0,2,1,3', '0,2,3,1']);
  * ```ts
  * import { HookedModel } from '@mechint/core';
  * const model = await HookedModel.load('packages/core/test/fixtures/gpt_hf.onnx');
- * console.log(model.hookPoint('blocks.0.attn.hook_q').shape); // ['batch', 'pos', 4, 8]-style: per-head queries
+ * console.log(model.hookPoint('blocks.0.attn.hook_q').shape); // ['batch', 'sequence', 4, 8]
  * ```
  */
 export function blockNames(site: AttentionSite, graph: Graph, data: ReadonlySet<string>): AliasName[] {
