@@ -193,3 +193,17 @@ describe.each(cases)('%s, %s export', (model, exp) => {
     }
   });
 });
+
+const fusedCases = Object.keys(TORCH_EQUIVALENTS).filter((m) => existsSync(`${ZOO}${m}/fused.onnx`));
+
+describe.each(fusedCases)('%s, fused export (onnxruntime transformer optimizer)', (model) => {
+  it('gives no residual aliases where the residual addition is fused, and says why', async () => {
+    const hooked = await HookedModel.load(`${ZOO}${model}/fused.onnx`, { probe: false });
+    expect(hooked.hookPoints.filter((h) => /^blocks\.\d+\.hook_(resid|attn_out|mlp_out)/.test(h.name))).toEqual([]);
+    if (hooked.attention.sites.length > 0) {
+      const layers = hooked.attention.sites.map((s) => s.layer).join(', ');
+      expect(hooked.describeAttention()).toMatch(new RegExp(`no residual aliases for layer\\(s\\) ${layers}: the residual addition is fused into Skip(Simplified)?LayerNormalization`));
+    }
+    await hooked.dispose();
+  });
+});

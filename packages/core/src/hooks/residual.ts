@@ -21,6 +21,9 @@ import { ancestors, descendants } from './dataflow.js';
 /** Operators that normalise a whole vector in one node. */
 export const NORM_OPS = new Set(['LayerNormalization', 'SimplifiedLayerNormalization', 'RMSNormalization']);
 
+/** onnxruntime's fusions of a residual addition with the normalisation after it. */
+const FUSED_RESIDUAL = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormalization']);
+
 /** Which TransformerLens block the residual stream follows. */
 export type ResidualLayout = 'pre-ln' | 'post-ln' | 'parallel';
 
@@ -52,7 +55,11 @@ export function matchResidual(graph: Graph, softmax: NodeProto, z: string, data:
   const fromZ = descendants(graph, z);
   const intoSoftmax = ancestors(graph, softmax.input[0]!);
   const first = firstAdd(graph, z, fromZ, (other) => data.has(other) && !fromZ.has(other) && intoSoftmax.has(other));
-  if (first === undefined) return 'no addition of the attention output to a value the attention reads (not a residual block)';
+  if (first === undefined) {
+    const fused = [...fromZ].flatMap((v) => graph.consumersOf(v)).find((n) => FUSED_RESIDUAL.has(n.opType));
+    if (fused !== undefined) return `the residual addition is fused into ${fused.opType}: resid_mid is not a value of the graph`;
+    return 'no addition of the attention output to a value the attention reads (not a residual block)';
+  }
   const [zSide, copy] = fromZ.has(first.input[0]!) ? [first.input[0]!, first.input[1]!] : [first.input[1]!, first.input[0]!];
   const residPre = original(graph, copy);
   const attention = new Set([...ancestors(graph, z), ...fromZ]);
