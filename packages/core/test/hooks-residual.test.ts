@@ -100,7 +100,12 @@ const QKV: Record<string, (layer: number, which: 0 | 1 | 2) => { module: string;
   gpt2: (layer, which) => ({ module: `transformer.h.${layer}.attn.c_attn`, offset: which }),
   bert: (layer, which) => ({ module: `bert.encoder.layer.${layer}.attention.self.${['query', 'key', 'value'][which]}`, offset: 0 }),
   vit: (layer, which) => ({ module: `vit.layers.${layer}.attention.${['q', 'k', 'v'][which]}_proj`, offset: 0 }),
+  // Before the rotary embedding, as TransformerLens's hook_q / hook_k; k and v with the key/value heads only.
+  llama: (layer, which) => ({ module: `model.layers.${layer}.self_attn.${['q', 'k', 'v'][which]}_proj`, offset: 0 }),
 };
+
+/** Models whose graph holds no unscaled per-head q (Whisper scales q before splitting heads; GPT-NeoX splits heads before q, k, v). */
+const NO_PER_HEAD_Q = ['whisper_encoder', 'gpt_neox'];
 
 const cases = Object.keys(TORCH_EQUIVALENTS)
   .filter((m) => existsSync(`${ZOO}${m}/meta.json`))
@@ -172,6 +177,10 @@ describe.each(cases)('%s, %s export', (model, exp) => {
         expect(closeness(ours.reshape([batch, pos, heads * dHead]), torch, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
       });
     }
+  });
+
+  (NO_PER_HEAD_Q.includes(model) ? it : it.skip)('gives no hook_q where the graph has no unscaled per-head q', () => {
+    expect(hooked.hookPoints.filter((h) => /attn\.hook_q$/.test(h.name))).toEqual([]);
   });
 
   it('keeps the residual algebra exact', () => {

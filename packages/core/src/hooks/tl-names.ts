@@ -29,6 +29,8 @@ const SCORES: HookAxes = { batch: 0, head: 1, position: 2, feature: 3 };
 /** Operators that move a per-head tensor around without changing its values. */
 const LAYOUT_OPS = new Set(['Transpose', 'Reshape', 'Cast', 'Identity']);
 const LINEAR_OPS = new Set(['MatMul', 'Gemm']);
+/** Operators a path back from q, k or v must not cross to reach its head split. */
+const STOP_OPS = new Set(['MatMul', 'Gemm', 'Softmax', 'LayerNormalization', 'SimplifiedLayerNormalization']);
 /** Transposes of `[batch, pos, head, d_head]` that put heads ahead of positions (the second: kᵀ at once). */
 const HEAD_FIRST = new Set(['0,2,1,3', '0,2,3,1']);
 
@@ -48,9 +50,13 @@ export function blockNames(site: AttentionSite, graph: Graph, data: ReadonlySet<
   const add = (name: string, value: string | undefined, axes: HookAxes) => {
     if (value !== undefined) named.push({ name: `${tl}.${name}`, value, axes });
   };
-  add('attn.hook_q', headSplit(graph, site.operands.q, data), PER_HEAD);
-  add('attn.hook_k', headSplit(graph, site.operands.k, data), PER_HEAD);
-  add('attn.hook_v', headSplit(graph, site.operands.v, data), PER_HEAD);
+  const [q, k, v] = [site.operands.q, site.operands.k, site.operands.v].map((operand) => headSplit(graph, operand, data));
+  // One value for two of them: heads were split before q, k and v were (GPT-NeoX's interleaved qkv).
+  if (new Set([q, k, v]).size === 3) {
+    add('attn.hook_q', q, PER_HEAD);
+    add('attn.hook_k', k, PER_HEAD);
+    add('attn.hook_v', v, PER_HEAD);
+  }
   add('attn.hook_attn_scores', site.scores, SCORES);
   const r = site.residual;
   if (r === undefined) return named;
@@ -113,14 +119,50 @@ function headSplit(graph: Graph, operand: string, data: ReadonlySet<string>): st
   for (;;) {
     const node = graph.producerOf(value);
     if (node === undefined) return undefined;
-    if (node.opType === 'Transpose' && HEAD_FIRST.has(perm(node) ?? '')) {
-      return graph.producerOf(node.input[0]!)?.opType === 'Reshape' ? node.input[0]! : undefined;
-    }
+    if (isHeadSplit(graph, node)) return unscaled(graph, node.input[0]!, data);
     if (LAYOUT_OPS.has(node.opType)) value = node.input[0]!;
     else if ((node.opType === 'Mul' || node.opType === 'Div') && node.input.length === 2 && !data.has(node.input[1]!)) value = node.input[0]!;
     else if (node.opType === 'Mul' && node.input.length === 2 && !data.has(node.input[0]!)) value = node.input[1]!;
-    else return undefined;
+    else return beforeRotary(graph, value, data);
   }
+}
+
+/**
+ * Through a rotary embedding (`q·cos + rotate_half(q)·sin`, with its slices, negation and
+ * concatenation) and repeated key/value heads: the one head split every data path back from
+ * `value` reaches before any projection. TransformerLens's `hook_q` / `hook_k` are taken before
+ * the rotation too.
+ */
+function beforeRotary(graph: Graph, value: string, data: ReadonlySet<string>): string | undefined {
+  const found = new Set<string>();
+  const stack = [value];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    if (seen.has(current) || seen.size > 200) continue;
+    seen.add(current);
+    const node = graph.producerOf(current);
+    if (node === undefined || STOP_OPS.has(node.opType)) return undefined;
+    if (isHeadSplit(graph, node)) found.add(node.input[0]!);
+    else stack.push(...node.input.filter((i) => data.has(i)));
+  }
+  return found.size === 1 ? unscaled(graph, [...found][0]!, data) : undefined;
+}
+
+/**
+ * The head-split value, unless it was scaled before the split (Whisper multiplies q by
+ * `d_head^-½` right after its projection): TransformerLens's q is the projection itself, and the
+ * graph holds it only with heads merged.
+ */
+function unscaled(graph: Graph, split: string, data: ReadonlySet<string>): string | undefined {
+  const reshape = graph.producerOf(split)!;
+  const before = graph.producerOf(reshape.input[0]!);
+  const scaled = before !== undefined && (before.opType === 'Mul' || before.opType === 'Div') && before.input.some((i) => !data.has(i));
+  return scaled ? undefined : split;
+}
+
+function isHeadSplit(graph: Graph, node: NodeProto): boolean {
+  return node.opType === 'Transpose' && HEAD_FIRST.has(perm(node) ?? '') && graph.producerOf(node.input[0]!)?.opType === 'Reshape';
 }
 
 /**
