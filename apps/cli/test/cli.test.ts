@@ -133,6 +133,13 @@ describe('the built binary', () => {
     expect(report.inputs.map((i) => i.name)).toEqual(['tokens']);
   });
 
+  it('inspect prints no native onnxruntime lines about providers nobody asked for (they are probed in a child process)', () => {
+    const ran = spawnSync(process.execPath, [bin, 'inspect', fixture('gpt2l.onnx')], { encoding: 'utf8' });
+    expect(ran.status).toBe(0);
+    expect(ran.stderr).not.toMatch(/onnxruntime|Vulkan|vulkan|\u001b\[/);
+    expect(ran.stdout).toMatch(/providers .*cpu ✓/);
+  });
+
   it('exits with the documented code and one line on bad input', () => {
     const ran = spawnSync(process.execPath, [bin, 'topology', 'missing.npy'], { encoding: 'utf8', cwd: dir });
     expect(ran.status).toBe(EXIT_CODES.badInput);

@@ -107,7 +107,7 @@ describe('mechint attribute', () => {
   it('says to attribute a layer for token inputs, and refuses bad targets', async () => {
     const tokens = await mechint(['attribute', fixture('gpt2l.onnx'), '--inputs', 'clean.npz', '--target', '9:11', '--out', 'x'], dir);
     expect(tokens.code).toBe(3);
-    expect(tokens.stderr).toContain('for token inputs attribute a layer, e.g. --layer embed.output');
+    expect(tokens.stderr).toContain('for token inputs attribute a layer, e.g. --layer blocks.0.hook_resid_pre.');
     const target = await mechint(['attribute', fixture('cnn.onnx'), '--inputs', 'digits.npz', '--target', '1,2', '--out', 'x'], dir);
     expect(target.code).toBe(2);
     expect(target.stderr).toContain('--target lists 2 indices but the inputs hold 8 item(s)');

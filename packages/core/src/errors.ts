@@ -16,6 +16,7 @@ export type MechintErrorCode =
   | 'UNSUPPORTED_DTYPE'
   | 'EP_UNAVAILABLE'
   | 'RUNTIME_ERROR'
+  | 'INTERNAL_ERROR'
   | 'ABORTED';
 
 /** Options of {@link MechintError}: structured details travel with the error. */

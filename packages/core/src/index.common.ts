@@ -17,6 +17,7 @@ export * from './runtime/binding.js';
 export * from './runtime/backend.js';
 export * from './runtime/session.js';
 export * from './runtime/device-tensor.js';
+export * from './runtime/own-nodes.js';
 export * from './io/index.js';
 export * from './builder/index.js';
 export * from './hooks/index.js';

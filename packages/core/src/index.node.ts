@@ -8,6 +8,7 @@
 import { registerModelPathReader } from './hooks/model-source.js';
 import { loadModel } from './io/node.js';
 import { registerOrtBinding, type ExecutionProvider, type OrtModule } from './runtime/binding.js';
+import { probeInChildProcess } from './runtime/isolated-probe.js';
 
 const HINTS: Record<ExecutionProvider, string> = {
   cpu: 'The CPU provider ships with onnxruntime-node; reinstall it (pnpm install).',
@@ -29,6 +30,7 @@ registerOrtBinding({
     return ort.default ?? ort;
   },
   installHint: (ep) => HINTS[ep],
+  probeIsolated: probeInChildProcess,
 });
 
 registerModelPathReader(loadModel);

@@ -9,6 +9,7 @@ import { choiceOption, numberOption, positionals, requiredOption, stringOption }
 import { usageError } from '../cli/exit-codes.js';
 import { readFeeds } from '../cli/feeds.js';
 import { loadHookedModel } from '../cli/files.js';
+import { suggestedLayer } from '../cli/role-hooks.js';
 import { heatmapSpec } from '../figures/specs/heatmap.js';
 import { renderSvg } from '../figures/render.js';
 
@@ -60,7 +61,8 @@ async function attribute(model: HookedModel, feeds: Record<string, Tensor>, meth
     return { attributions: { [layer]: r.attributions }, delta: r.delta };
   }
   if (!Object.values(feeds).some((t) => t.dtype === 'float32')) {
-    throw new MechintError('INVALID_ARGUMENT', `The model's inputs (${Object.entries(feeds).map(([n, t]) => `${n}: ${t.dtype}`).join(', ')}) have no float32 input to attribute to; for token inputs attribute a layer, e.g. --layer embed.output.`);
+    const layerHint = suggestedLayer(model);
+    throw new MechintError('INVALID_ARGUMENT', `The model's inputs (${Object.entries(feeds).map(([n, t]) => `${n}: ${t.dtype}`).join(', ')}) have no float32 input to attribute to; for token inputs attribute a layer${layerHint === undefined ? ' (mechint inspect lists them)' : `, e.g. --layer ${layerHint}`}.`);
   }
   if (method === 'integrated-gradients') return integratedGradients(model, feeds, { target, nSteps: steps, baselines: baseline, returnConvergenceDelta: true, onProgress: options.onProgress, signal: options.signal });
   if (method === 'deeplift') return deepLift(model, feeds, { target, baselines: baseline, returnConvergenceDelta: true });
@@ -80,7 +82,8 @@ export const attributeCommand: Command = {
                  (position:class for [batch, pos, classes] outputs, e.g. a token's logit)
   --method M     ${METHODS.join(', ')} (default integrated-gradients)
   --layer HOOK   attribute a hook point's output instead of the inputs (layer integrated
-                 gradients) — needed for token inputs, e.g. --layer embed.output
+                 gradients) — needed for token inputs, e.g. --layer blocks.0.hook_resid_pre
+                 (mechint inspect lists a model's hook points)
   --steps N      integration steps (default 50, as Captum)
   --baseline X   baseline value of the inputs (tokens: a token id; default 0, as Captum)
   --out DIR      results.json, <input>.npy attributions, attributions.svg (item 0's, or per

@@ -10,16 +10,17 @@ import { usageError } from '../cli/exit-codes.js';
 import { readFeeds } from '../cli/feeds.js';
 import { loadHookedModel } from '../cli/files.js';
 import { hookSelectors } from '../cli/hooks.js';
+import { roleHooks, type HookRole } from '../cli/role-hooks.js';
 import { heatmapSpec } from '../figures/specs/heatmap.js';
 import { renderSvg } from '../figures/render.js';
 
 const GRANULARITIES = ['layer', 'position', 'head', 'head-position'] as const;
 const DIRECTIONS = ['denoising', 'noising'] as const;
-const DEFAULT_HOOKS: Record<(typeof GRANULARITIES)[number], string> = {
-  layer: 'blocks.*.hook_resid_pre',
-  position: 'blocks.*.hook_resid_pre',
-  head: 'blocks.*.attn.z',
-  'head-position': 'blocks.*.attn.z',
+const DEFAULT_ROLES: Record<(typeof GRANULARITIES)[number], HookRole> = {
+  layer: 'resid_pre',
+  position: 'resid_pre',
+  head: 'z',
+  'head-position': 'z',
 };
 
 /** `--metric` text as a patching metric: `logit-diff:A,B`, `logit:T` or `prob:T`, read at `position`. */
@@ -60,8 +61,10 @@ export const patchCommand: Command = {
   --metric M            logit-diff:CORRECT,INCORRECT, logit:TOKEN or prob:TOKEN (token ids), read
                         at --position (default -1, the last, as TransformerLens) and averaged over items
   --granularity G       layer (whole activation), position, head, head-position (default position)
-  --hooks PATTERN       hook names or globs (default: blocks.*.hook_resid_pre for layer / position,
-                        blocks.*.attn.z for head / head-position); repeat or separate with commas
+  --hooks PATTERN       hook names or globs (default, found by role in each recognised attention
+                        layer: the residual stream before the block (hook_resid_pre) for layer /
+                        position, the per-head attention output (z) for head / head-position,
+                        whatever the model's module names); repeat or separate with commas
   --direction D         denoising (default, as TransformerLens: clean activations into the corrupted
                         run) or noising (corrupted into clean)
   --out FILE            the result as JSON: raw and normalised scores (1 = clean, 0 = corrupted), axes
@@ -101,7 +104,7 @@ export const patchCommand: Command = {
           throw new MechintError('SHAPE_MISMATCH', `Clean and corrupted '${name}' differ in shape ([${t.shape.join(', ')}] vs [${corrupted[name]!.shape.join(', ')}]); patching needs matching runs.`);
         }
       }
-      const requested = patterns.length > 0 ? patterns : [DEFAULT_HOOKS[granularity]];
+      const requested = patterns.length > 0 ? patterns : roleHooks(model, DEFAULT_ROLES[granularity]);
       const selectors = hookSelectors(requested, model.hookPoints);
       for (const s of selectors) if (typeof s === 'string') model.hookPoint(s);
       const hooks = model.hookPoints.filter((h: HookPoint) => selectors.some((s) => (typeof s === 'string' ? s === h.name : s instanceof RegExp ? s.test(h.name) : false))).map((h) => h.name);

@@ -10,6 +10,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ancestors } from './dataflow.js';
 import type { HookPoint } from './hook-points.js';
 import { planInterventions, type Intervention } from './interventions.js';
+import { explainLoopError, measureSubgraphHooks, plumbSubgraphHooks, refuseSubgraphFunctions, subgraphChecks } from './subgraph-runs.js';
+import { stepName } from './subgraphs.js';
 
 /**
  * A JavaScript hook: receives the activation and returns its replacement (same shape and dtype),
@@ -50,7 +52,10 @@ export interface ExecuteContext {
  */
 export async function execute(context: ExecuteContext, dims: ReadonlyMap<string, number>, request: ExecuteRequest): Promise<ExecuteResult> {
   const { model, backend, order } = context;
-  const plan = planInterventions(context.table, request.interventions, dims);
+  refuseSubgraphFunctions(request.functions.map((f) => f.hook));
+  const measured = await measureSubgraphHooks(model, backend, context.id, request.feeds, request.interventions.map((iv) => context.table.find((h) => h.name === iv.hook)).filter((h): h is HookPoint => h !== undefined));
+  const table = measured.length === 0 ? context.table : context.table.map((h) => measured.find((m) => m.name === h.name) ?? h);
+  const plan = planInterventions(table, request.interventions, dims);
   let base: ModelIR | undefined;
   const variantBase = (): ModelIR => {
     if (base === undefined) {
@@ -67,7 +72,7 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
   const stageOf = new Map<string, number>();
   for (const hook of request.record) {
     if (hookedValues.includes(hook.value)) continue;
-    const upstream = hooked.length === 0 ? new Set<string>() : ancestors(model.graph, hook.value);
+    const upstream = hooked.length === 0 ? new Set<string>() : ancestors(model.graph, anchorOf(model, hook));
     stageOf.set(hook.value, hookedValues.reduce((stage, v, i) => (upstream.has(v) ? i + 1 : stage), 0));
   }
   const pool: Record<string, Tensor> = { ...request.feeds, ...plan.feeds };
@@ -78,10 +83,14 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
     const target = last ? request.outputs : [hookedValues[stage]!];
     const record = [...stageOf].filter(([, s]) => s === stage).map(([v]) => v);
     const key = `${context.id} iv[${plan.key}] split[${hookedValues.join(',')}] stage ${stage} out[${target.join(',')}] rec[${[...record].sort().join(',')}]`;
-    const session = await backend.session(() => stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record])]), { key });
+    const inside = request.record.filter((h) => h.subgraph !== undefined && record.includes(h.value));
+    const build = (): ModelIR =>
+      stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record])].filter((v) => !inside.some((h) => h.value === v)), (variant) => plumbSubgraphHooks(variant, inside));
+    const session = await backend.session(build, { key });
+    const checks = subgraphChecks(model, inside);
     const feeds = Object.fromEntries(session.inputNames.map((n) => [n, pool[n]!]));
-    const result = await session.run(feeds);
-    for (const v of record) recorded.set(v, result[v]!);
+    const result = await session.run(feeds).catch((e: unknown) => explainLoopError(e, inside));
+    for (const v of record) if (checks.computed(v, result, pool)) recorded.set(v, result[v]!);
     if (last) {
       outputs = Object.fromEntries(request.outputs.map((o) => [o, result[o]!]));
       break;
@@ -96,15 +105,24 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
   return { outputs, recorded };
 }
 
-function stageModel(base: ModelIR, fed: readonly string[], outputs: readonly string[]): ModelIR {
+function stageModel(base: ModelIR, fed: readonly string[], outputs: readonly string[], addOutputs: (variant: ModelIR) => void): ModelIR {
   const variant = base.clone();
   const graph = variant.graph;
   for (const value of fed) graph.replaceWithInput(value);
   const keep = new Set(outputs);
   for (const o of [...graph.outputs]) if (!keep.has(o.name)) graph.removeOutput(o.name);
   for (const o of outputs) graph.addOutput(o);
+  addOutputs(variant);
   graph.prune();
   return variant;
+}
+
+/** The main-graph value whose ancestors a hook's value has: for a value in a subgraph, the output of the node that owns it. */
+function anchorOf(model: ModelIR, hook: HookPoint): string {
+  const step = hook.subgraph?.path[0];
+  if (step === undefined) return hook.value;
+  const owner = model.graph.nodes.find((n) => stepName(n) === step.node);
+  return owner?.output[0] ?? hook.value;
 }
 
 function checkEdit(hook: HookPoint, before: Tensor, after: Tensor): void {

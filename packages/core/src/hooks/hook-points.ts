@@ -11,6 +11,11 @@ import { subgraphReads } from '../onnx/graph.js';
 import { ancestors } from './dataflow.js';
 import { blockNames, modelNames } from './tl-names.js';
 import { enclosingModules, nodeScopes, type ScopeMap } from './scopes.js';
+import { fusedAttentionNames } from './fused-attention.js';
+import { imageAxes } from './image-axes.js';
+import { outputAliasName } from './output-alias.js';
+import { subgraphHookPoints } from './subgraph-hooks.js';
+import type { SubgraphLocation } from './subgraphs.js';
 
 /** Where a hook-point name comes from. */
 export type HookKind = 'value' | 'module-input' | 'module-output' | 'alias';
@@ -25,6 +30,8 @@ export interface HookAxes {
   readonly head?: number;
   /** Index of the feature axis (the last: d_model, d_head, key positions, …). */
   readonly feature?: number;
+  /** Index of the channel axis of NCHW feature maps (`[batch, C, H, W]`: 1); those have no feature axis. */
+  readonly channel?: number;
 }
 
 /** Shape and dtype of a value, as probed or recorded. */
@@ -51,6 +58,11 @@ export interface HookPoint extends ValueMeta {
   readonly axes: HookAxes;
   /** Whether the value carries data from the inputs (shape computations and constants do not). */
   readonly data: boolean;
+  /**
+   * For a value inside an If / Loop / Scan body: where it lives. Its `value` is then its hook
+   * name, the output name runs return it under (see `plumbSubgraphValue`).
+   */
+  readonly subgraph?: SubgraphLocation;
 }
 
 interface NamedValue {
@@ -80,6 +92,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   const scopes = nodeScopes(graph, order, source.data);
   named.push(...moduleNames(graph, order, source.data, scopes));
   named.push(...aliasNames(source.attention, graph, order, source.data));
+  named.push(...fusedAttentionNames(graph, order, source.attention.sites).map((n) => ({ ...n, kind: 'alias' as const })));
   const taken = new Set<string>();
   const table: HookPoint[] = [];
   for (const entry of named) {
@@ -99,6 +112,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
       data: source.data.has(entry.value),
     });
   }
+  table.push(...subgraphHookPoints(graph, source.data, taken));
   return table;
 }
 
@@ -171,8 +185,8 @@ function aliasNames(report: AttentionReport, graph: Graph, order: readonly NodeP
   for (const alias of modelNames(report.sites, graph, order, data)) named.push({ ...alias, kind: 'alias' });
   const last = report.sites.at(-1)?.residual;
   if (last !== undefined && graph.outputs.length === 1) {
-    const logits = graph.outputs[0]!.name;
-    named.push({ name: 'logits', value: logits, kind: 'alias', axes: RESIDUAL_AXES });
+    const output = graph.outputs[0]!.name;
+    named.push({ name: outputAliasName(graph, output), value: output, kind: 'alias', axes: RESIDUAL_AXES });
   }
   return named;
 }
@@ -180,9 +194,12 @@ function aliasNames(report: AttentionReport, graph: Graph, order: readonly NodeP
 /**
  * Axis roles read off symbolic dims: the axis sized like the first input's first symbolic dim is
  * the batch, the one sized like its second is the position; the last other axis holds features.
+ * NCHW maps of image models have a channel axis instead (see {@link imageAxes}).
  */
 function axesFromShape(shape: readonly Dim[] | undefined, symbols: readonly Dim[]): HookAxes {
   if (shape === undefined || shape.length === 0) return {};
+  const image = imageAxes(shape, symbols);
+  if (image !== undefined) return image;
   const find = (symbol: Dim | undefined) => (typeof symbol === 'string' ? shape.indexOf(symbol) : -1);
   const batch = find(symbols[0]);
   const position = find(symbols[1]);

@@ -18,8 +18,10 @@ import { denseFromRows } from '../grad/dense-rows.js';
 import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
+import { assertLoadable } from './load-check.js';
 import { inputDims, probeValues } from './probe.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
+import { unfuse } from './unfuse.js';
 
 let nextId = 0;
 
@@ -34,6 +36,18 @@ export interface HookedModelOptions {
    * `true`). Without it, interventions cannot check shapes and are refused.
    */
   probe?: boolean;
+  /**
+   * Rewrite fused attention operators (`com.microsoft` `Attention`, `MultiHeadAttention`,
+   * `GroupQueryAttention`, opset-23 `Attention`) into standard operators on load, so that
+   * `attn.pattern`, `attn.z` and `attn.hook_q/k/v` exist (see {@link unfuse}; default `false`).
+   */
+  unfuse?: boolean;
+  /**
+   * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
+   * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
+   * run here (its hook names, its attention report), e.g. one with operators this build lacks.
+   */
+  validate?: boolean;
 }
 
 /** Options of {@link HookedModel.run}. */
@@ -115,16 +129,21 @@ export class HookedModel {
 
   /**
    * Loads a model from a path (Node), a URL (fetched), bytes or a decoded `ModelIR`, names its hook
-   * points and probes their shapes.
+   * points and probes their shapes. A model onnxruntime refuses fails here with `INVALID_MODEL`
+   * (`UNSUPPORTED_OP` for an operator without a kernel) and onnxruntime's reason; the check reuses
+   * the probe's session, so it costs a session of its own only when the probe is off or failed.
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
-    const model = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
+    const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
+    const model = options.unfuse === true ? unfuse(loaded) : loaded;
     const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
     const order = model.graph.topologicalOrder();
     const data = dataValues(model.graph, order);
     const attention = findAttention(model.graph, order);
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
-    const meta = options.probe === false ? new Map() : await probeValues(model, values, await Backend.create({ ep: ['cpu', 'wasm'] }));
+    const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'] });
+    const meta = options.probe === false ? new Map() : await probeValues(model, values, probeBackend);
+    if (meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
     const firstInput = inputDims(model).values().next().value ?? [];
     const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
     const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));
@@ -155,7 +174,7 @@ export class HookedModel {
     const reasons = new Map<string, number[]>();
     for (const s of sites) if (s.residualReason !== undefined) reasons.set(s.residualReason, [...(reasons.get(s.residualReason) ?? []), s.layer]);
     for (const [reason, layers] of reasons) parts.push(`no residual aliases for layer(s) ${layers.join(', ')}: ${reason}`);
-    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')}`);
+    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')} (load with { unfuse: true } to rewrite them into standard operators)`);
     if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);
     return `${parts.join('; ')}.`;
   }
@@ -263,7 +282,13 @@ export class HookedModel {
   }
 
   private valueOf(name: string): string {
-    if (this.hookPoints.some((h) => h.name === name)) return this.hookPoint(name).value;
+    if (this.hookPoints.some((h) => h.name === name)) {
+      const hook = this.hookPoint(name);
+      if (hook.subgraph !== undefined) {
+        throw new MechintError('INVALID_ARGUMENT', `'${name}' lives inside an If / Loop / Scan body, which gradients do not reach; inline the taken branches with inlineBranches(model.model, feeds) and load that model.`);
+      }
+      return hook.value;
+    }
     if (this.model.graph.initializer(name) !== undefined) return name;
     return this.hookPoint(name).value;
   }

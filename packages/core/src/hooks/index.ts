@@ -9,4 +9,8 @@ export type { HookFunction } from './execute.js';
 export type { HookSelector } from './selectors.js';
 export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';
 export { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
+export { unfuse } from './unfuse.js';
+export { fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
 export { registerModelPathReader } from './model-source.js';
+export { plumbSubgraphValue, subgraphValues, type SubgraphLocation, type SubgraphStep, type SubgraphValue } from './subgraphs.js';
+export { inlineBranches, type InlineBranchesOptions, type InlinedBranches } from './branch-inlining.js';

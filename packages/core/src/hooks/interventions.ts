@@ -13,7 +13,8 @@ import { onnxTypeOf } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { HookAxes, HookPoint } from './hook-points.js';
 import { resolveHook } from './selectors.js';
-import { Splicer } from './splicer.js';
+import { Splicer, spliceOpset } from './splicer.js';
+import { subgraphChain } from './subgraphs.js';
 
 /**
  * What an intervention does to the selected elements `x`:
@@ -30,7 +31,7 @@ export type IndexSelection = readonly number[] | readonly (readonly number[])[];
 
 /**
  * One edit of one hook point's value. Without selections it applies to the whole tensor;
- * `positions`, `heads`, `features` and `batch` narrow it (their intersection).
+ * `positions`, `heads`, `features`, `channels` and `batch` narrow it (their intersection).
  *
  * @example
  * ```ts
@@ -51,18 +52,25 @@ export interface Intervention {
   positions?: IndexSelection;
   /** Indices on the head axis (attention patterns and `z`). */
   heads?: IndexSelection;
-  /** Indices on the last axis (features, d_model, d_head, key positions). */
+  /**
+   * Indices on the last axis of transformer hooks (features, d_model, d_head, key positions).
+   * NCHW feature maps (`[batch, C, H, W]`) have no feature axis — their last is the width — and
+   * refuse it: select `channels` there.
+   */
   features?: IndexSelection;
+  /** Indices on the channel axis of NCHW feature maps (`[batch, C, H, W]`: axis 1). */
+  channels?: IndexSelection;
   /** Batch items to edit. */
   batch?: readonly number[];
 }
 
-type Role = 'position' | 'head' | 'feature' | 'batch';
-const SELECTIONS: readonly { key: 'positions' | 'heads' | 'features' | 'batch'; role: Role }[] = [
+type Role = 'position' | 'head' | 'feature' | 'channel' | 'batch';
+const SELECTIONS: readonly { key: 'positions' | 'heads' | 'features' | 'channels' | 'batch'; role: Role }[] = [
   { key: 'batch', role: 'batch' },
   { key: 'positions', role: 'position' },
   { key: 'heads', role: 'head' },
   { key: 'features', role: 'feature' },
+  { key: 'channels', role: 'channel' },
 ];
 
 /** One checked intervention, ready to compile and feed. */
@@ -126,7 +134,7 @@ function plan(table: readonly HookPoint[], iv: Intervention, k: number, dims: Re
     if (selection === undefined) return [];
     const axis = axisFor(hook.axes, role);
     if (axis === undefined) {
-      throw new MechintError('INVALID_ARGUMENT', `${where}: '${iv.hook}' has no ${role} axis${role === 'head' ? ' (heads apply to attention patterns and z)' : ''}; its axes: ${describeAxes(hook.axes)}.`);
+      throw new MechintError('INVALID_ARGUMENT', `${where}: '${iv.hook}' has no ${role} axis${missingAxisHint(role, hook.axes)}; its axes: ${describeAxes(hook.axes)}.`);
     }
     const selected = indicesFor(where, key, selection, shape[axis], role === 'batch' ? undefined : batchSize(hook, shape));
     if (selected.perItem && hook.axes.batch !== 0) {
@@ -174,9 +182,9 @@ function indicesFor(where: string, key: string, selection: IndexSelection, size:
 }
 
 function splice(model: ModelIR, p: Planned, k: number): void {
-  const graph = model.graph;
-  const s = new Splicer(graph, model.opset() ?? 17, `${PREFIX}${k}`);
-  const target = p.hook.value;
+  const graph = p.hook.subgraph === undefined ? model.graph : subgraphChain(model.graph, p.hook.subgraph).at(-1)!;
+  const s = new Splicer(graph, spliceOpset(model), `${PREFIX}${k}`);
+  const target = p.hook.subgraph?.value ?? p.hook.value;
   const producer = graph.producerOf(target)!;
   const before = s.name('before');
   producer.output = producer.output.map((o) => (o === target ? before : o));
@@ -184,7 +192,8 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   const rank = p.hook.shape!.length;
   const input = (suffix: string, type: TypeProto) => {
     const name = `${PREFIX}${k}_${suffix}`;
-    graph.inputs.push(create(ValueInfoProtoSchema, { name, type }));
+    model.graph.inputs.push(create(ValueInfoProtoSchema, { name, type }));
+    model.graph.invalidate();
     graph.invalidate();
     return name;
   };
@@ -192,9 +201,9 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   const shapeOf = s.op('Shape', [before]);
   const masks = p.axes.map((a) => {
     const indices = input(a.role, tensorType('int64', a.perItem ? ['batch', 'n'] : ['n']));
-    const dim = s.op('Gather', [shapeOf, s.constant(Tensor.from([BigInt(a.axis)], [], 'int64'), 'axis')]);
-    const range = s.op('Range', [s.constant(Tensor.from([0n], [], 'int64'), 'zero'), dim, s.constant(Tensor.from([1n], [], 'int64'), 'one')]);
-    const left = a.perItem ? s.unsqueeze(range, [0, 2]) : s.unsqueeze(range, [1]);
+    const dim = s.op('Gather', [shapeOf, s.constant(Tensor.from([BigInt(a.axis)], [1], 'int64'), 'axis')]);
+    const row = s.indices(dim);
+    const left = a.perItem ? s.unsqueeze(row, [2]) : s.op('Transpose', [row]);
     const right = a.perItem ? s.unsqueeze(indices, [1]) : s.unsqueeze(indices, [0]);
     const hits = s.reduceSum(s.op('Cast', [s.op('Equal', [left, right])], { to: INT32 }), [a.perItem ? 2 : 1]);
     const selected = s.op('Greater', [hits, s.constant(Tensor.from([0], [], 'int32'), 'zero')]);
@@ -206,6 +215,7 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   s.node('Where', [mask, replacement, before], {}, [target]);
   graph.proto.node = graph.topologicalOrder();
   graph.invalidate();
+  model.graph.invalidate();
 }
 
 function replacementOf(p: Planned, s: Splicer, before: string, input: (suffix: string, type: TypeProto) => string, elem: number): string {
@@ -228,6 +238,13 @@ function scalarOf(hook: HookPoint, x: number): Tensor {
   if (dtype === 'int64' || dtype === 'uint64') return Tensor.from([BigInt(x)], [], dtype);
   if (dtype === 'float16') throw new MechintError('UNSUPPORTED_DTYPE', `Interventions on float16 hooks are not supported yet ('${hook.name}').`);
   return Tensor.from([x], [], dtype);
+}
+
+function missingAxisHint(role: Role, axes: HookAxes): string {
+  if (role === 'head') return ' (heads apply to attention patterns and z)';
+  if (role === 'feature' && axes.channel !== undefined) return ` (it is an NCHW map [batch, C, H, W], whose last axis is the width, not features: select channels for axis ${axes.channel})`;
+  if (role === 'channel') return ' (channels apply to NCHW feature maps [batch, C, H, W] of image models)';
+  return '';
 }
 
 function axisFor(axes: HookAxes, role: Role): number | undefined {

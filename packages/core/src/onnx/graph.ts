@@ -64,10 +64,14 @@ interface Index {
 export class Graph {
   /** The underlying protobuf message; everything the codec read is kept, unknown fields too. */
   readonly proto: GraphProto;
+  /** For a subgraph: the graph whose values it reads from the enclosing scope. */
+  readonly outer: Graph | undefined;
   #index: Index | undefined;
 
-  constructor(proto: GraphProto) {
+  /** `outer`: for the body of an If / Loop / Scan, the graph that holds that node. */
+  constructor(proto: GraphProto, outer?: Graph) {
     this.proto = proto;
+    this.outer = outer;
   }
 
   /** Nodes in stored order (ONNX requires topological order; see {@link Graph.topologicalOrder}). */
@@ -121,10 +125,13 @@ export class Graph {
     return this.index().initializer.get(name);
   }
 
-  /** True when `name` is a graph input, an initializer or a node output of this graph. */
+  /**
+   * True when `name` is a graph input, an initializer or a node output of this graph (or, for a
+   * subgraph given its `outer` graph, visible from the enclosing scopes).
+   */
   has(name: string): boolean {
     const index = this.index();
-    return index.producer.has(name) || index.initializer.has(name) || index.inputs.has(name);
+    return index.producer.has(name) || index.initializer.has(name) || index.inputs.has(name) || (this.outer?.has(name) ?? false);
   }
 
   /** Every value defined in this graph: inputs, initializers and node outputs, in that order. */
@@ -200,10 +207,11 @@ export class Graph {
 
   /** A value name based on `base` that is not used in this graph yet. */
   uniqueName(base: string): string {
-    const taken = this.index().names;
-    if (!taken.has(base)) return base;
+    const names = this.index().names;
+    const taken = (name: string) => names.has(name) || (this.outer?.has(name) ?? false);
+    if (!taken(base)) return base;
     let i = 1;
-    while (taken.has(`${base}_${i}`)) i++;
+    while (taken(`${base}_${i}`)) i++;
     return `${base}_${i}`;
   }
 

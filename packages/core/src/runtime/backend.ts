@@ -11,6 +11,7 @@ import { encodeModel } from '../onnx/codec.js';
 import type { ModelIR } from '../onnx/model.js';
 import { loadOrt, ortBinding, type ExecutionProvider, type OrtModule } from './binding.js';
 import { DeviceTensor } from './device-tensor.js';
+import { ownNodeError } from './own-nodes.js';
 import { probeModel } from './probe-model.js';
 import { Session } from './session.js';
 
@@ -187,7 +188,7 @@ export class Backend {
       await session.release();
       throw new MechintError('UNKNOWN_VALUE', `deviceOutputs names ${unknown.join(', ')}, which the model does not output; outputs: ${session.outputNames.join(', ')}.`);
     }
-    return new Session(session, this.#ort, this.ep, deviceOutputs, (value) => this.download(value));
+    return new Session(session, this.#ort, this.ep, deviceOutputs, (value) => this.download(value), model instanceof Uint8Array ? undefined : model.opset());
   }
 
   /**
@@ -214,11 +215,14 @@ function identityModel(dtype: DType, rank: number): ModelIR {
 }
 
 /**
- * The error for a model onnxruntime refused: `UNSUPPORTED_OP` naming the operator and its nodes
+ * The error for a model onnxruntime refused: `INTERNAL_ERROR` when it is about a node @mechint
+ * added (see {@link ownNodeError}), `UNSUPPORTED_OP` naming the operator and its nodes
  * when onnxruntime has no kernel or schema for it, `INVALID_MODEL` otherwise.
  */
 function sessionError(cause: Error, ep: ExecutionProvider, model: ModelIR | undefined): MechintError {
   const message = cause.message;
+  const ours = ownNodeError(message, ep, model?.opset(), cause);
+  if (ours !== undefined) return ours;
   const unknownOp = /No Op registered for (\S+) with domain/.exec(message)?.[1] ?? /Could not find an implementation for (\w+)\(/.exec(message)?.[1];
   if (unknownOp !== undefined) {
     const nodes = model?.graph.nodes.filter((n) => n.opType === unknownOp).map((n) => n.name) ?? [];
@@ -231,11 +235,18 @@ function sessionError(cause: Error, ep: ExecutionProvider, model: ModelIR | unde
   return new MechintError('INVALID_MODEL', `onnxruntime (${ep}) rejected the model: ${message}`, { cause });
 }
 
+/**
+ * Whether `ep` runs the probe model: `undefined` if so, else the reason. GPU providers are probed
+ * through the binding's `probeIsolated` where it has one, so a provider the machine lacks prints
+ * nothing; the reason reaches the user only in `EP_UNAVAILABLE`, when no requested provider works.
+ */
 function probe(ort: OrtModule, ep: ExecutionProvider): Promise<string | undefined> {
   let pending = probes.get(ep);
   if (pending === undefined) {
     pending = (async () => {
-      if (!ortBinding().providers.includes(ep)) return `not offered by onnxruntime on ${ortBinding().platform}`;
+      const binding = ortBinding();
+      if (!binding.providers.includes(ep)) return `not offered by onnxruntime on ${binding.platform}`;
+      if (binding.probeIsolated !== undefined && ep !== 'cpu' && ep !== 'wasm') return binding.probeIsolated(ep, probeModel());
       try {
         const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [ep] });
         const x = new ort.Tensor('float32', new Float32Array([2]), [1]);

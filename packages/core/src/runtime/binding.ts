@@ -28,6 +28,12 @@ export interface OrtBinding {
   load(): Promise<OrtModule>;
   /** How to make `ep` available on this platform, for `EP_UNAVAILABLE` messages. */
   installHint(ep: ExecutionProvider): string;
+  /**
+   * Runs the probe model on `ep` away from this process (Node: a child process), so the native
+   * messages of a provider that cannot start never reach its stderr; resolves to `undefined` when
+   * `ep` works, else the reason. Without it, providers are probed in-process.
+   */
+  probeIsolated?(ep: ExecutionProvider, model: Uint8Array): Promise<string | undefined>;
 }
 
 let registered: OrtBinding | undefined;

@@ -8,6 +8,7 @@ import { isDType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ExecutionProvider, OrtModule } from './binding.js';
 import { DeviceTensor } from './device-tensor.js';
+import { ownNodeError } from './own-nodes.js';
 
 /** What a session is fed: host tensors, or device tensors from an earlier {@link Session.runResident}. */
 export type SessionFeeds = Readonly<Record<string, Tensor | DeviceTensor>>;
@@ -47,9 +48,11 @@ export class Session {
   readonly #session: InferenceSession;
   readonly #ort: OrtModule;
   readonly #download: (value: OrtTensor) => Promise<Tensor>;
+  readonly #opset: number | undefined;
 
-  /** @internal Made by `Backend.session`. */
-  constructor(session: InferenceSession, ort: OrtModule, ep: ExecutionProvider, deviceOutputs: readonly string[] = [], download?: (value: OrtTensor) => Promise<Tensor>) {
+  /** @internal Made by `Backend.session`; `opset` is the model's default-domain opset, for error messages. */
+  constructor(session: InferenceSession, ort: OrtModule, ep: ExecutionProvider, deviceOutputs: readonly string[] = [], download?: (value: OrtTensor) => Promise<Tensor>, opset?: number) {
+    this.#opset = opset;
     this.#session = session;
     this.#ort = ort;
     this.ep = ep;
@@ -70,7 +73,7 @@ export class Session {
   /**
    * Runs the model and returns every fetched output on the host. Throws `INVALID_ARGUMENT` for
    * missing or unknown feeds, `DTYPE_MISMATCH` and `SHAPE_MISMATCH` for feeds that contradict the
-   * declared inputs, `RUNTIME_ERROR` when onnxruntime fails.
+   * declared inputs, `RUNTIME_ERROR` when onnxruntime fails (`INTERNAL_ERROR` when it fails on a node @mechint added).
    */
   async run(feeds: SessionFeeds, options: RunOptions = {}): Promise<Record<string, Tensor>> {
     const results = await this.execute(feeds, options);
@@ -128,7 +131,7 @@ export class Session {
       const results = await this.#session.run(ortFeeds, [...fetches]);
       return Object.fromEntries(fetches.map((name) => [name, results[name] as OrtTensor]));
     } catch (cause) {
-      throw new MechintError('RUNTIME_ERROR', `onnxruntime (${this.ep}) failed: ${(cause as Error).message}`, { cause });
+      throw ownNodeError((cause as Error).message, this.ep, this.#opset, cause) ?? new MechintError('RUNTIME_ERROR', `onnxruntime (${this.ep}) failed: ${(cause as Error).message}`, { cause });
     }
   }
 
