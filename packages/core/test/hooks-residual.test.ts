@@ -167,19 +167,20 @@ describe.each(cases)('%s, %s export', (model, exp) => {
     expect(wrong).toEqual([]);
   });
 
-  (QKV[model] === undefined ? it.skip : it)('gives per-head q, k and v, split from the projections torch computed', () => {
+  const qkv = QKV[model];
+  if (qkv !== undefined) it('gives per-head q, k and v, split from the projections torch computed', () => {
     for (let layer = 0; layer < layers; layer++) {
       (['q', 'k', 'v'] as const).forEach((which, i) => {
         const ours = cache(`blocks.${layer}.attn.hook_${which}`);
         const [batch, pos, heads, dHead] = ours.shape as [number, number, number, number];
-        const { module, offset } = QKV[model]!(layer, i as 0 | 1 | 2);
+        const { module, offset } = qkv(layer, i as 0 | 1 | 2);
         const torch = lastAxisSlice(ref[`module.${module}`]!, offset, heads * dHead);
         expect(closeness(ours.reshape([batch, pos, heads * dHead]), torch, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
       });
     }
   });
 
-  (NO_PER_HEAD_Q.includes(model) ? it : it.skip)('gives no hook_q where the graph has no unscaled per-head q', () => {
+  if (NO_PER_HEAD_Q.includes(model)) it('gives no hook_q where the graph has no unscaled per-head q', () => {
     expect(hooked.hookPoints.filter((h) => /attn\.hook_q$/.test(h.name))).toEqual([]);
   });
 
