@@ -209,12 +209,25 @@ export class HookedModel {
     return resolveHook(this.hookPoints, name);
   }
 
-  /** A sentence on which attention layers were recognised, and which were not and why. */
+  /**
+   * A sentence on which attention layers were recognised, which block structure (and so which
+   * TransformerLens definitions) their residual aliases follow, and why a layer has none.
+   */
   describeAttention(): string {
     const { sites, fused, unmatchedSoftmax } = this.attention;
     const parts = [`${sites.length} attention layer(s) recognised${sites.length ? ` (${sites.map((s) => s.module ?? `layer ${s.layer}`).join(', ')})` : ''}`];
-    const residual = sites.filter((s) => s.residual !== undefined).length;
-    if (sites.length > 0) parts.push(`residual aliases for ${residual} of them`);
+    const layouts: Record<string, string> = {
+      'pre-ln': 'pre-LN blocks, HookedTransformer definitions: resid_pre + attn_out = resid_mid, resid_mid + mlp_out = resid_post',
+      'post-ln': 'post-LN blocks, HookedEncoder definitions: resid_pre + attn_out = resid_mid, ln1(resid_mid) + mlp_out = resid_post, ln2(resid_post) = normalized_resid_post',
+      parallel: 'parallel attention and MLP, HookedTransformer parallel_attn_mlp definitions: resid_pre + attn_out + mlp_out = resid_post, no resid_mid',
+    };
+    for (const [layout, text] of Object.entries(layouts)) {
+      const layers = sites.filter((s) => s.residual?.layout === layout).map((s) => s.layer);
+      if (layers.length > 0) parts.push(`residual aliases for layer(s) ${layers.join(', ')} (${text})`);
+    }
+    const reasons = new Map<string, number[]>();
+    for (const s of sites) if (s.residualReason !== undefined) reasons.set(s.residualReason, [...(reasons.get(s.residualReason) ?? []), s.layer]);
+    for (const [reason, layers] of reasons) parts.push(`no residual aliases for layer(s) ${layers.join(', ')}: ${reason}`);
     if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')} (load with { unfuse: true } to rewrite them into standard operators)`);
     if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);
     return `${parts.join('; ')}.`;

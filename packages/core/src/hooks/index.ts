@@ -8,7 +8,7 @@ export type { AttentionReport, AttentionSite, ResidualSite } from './attention.j
 export type { HookFunction } from './execute.js';
 export type { HookSelector } from './selectors.js';
 export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';
-export { moduleOf } from './scopes.js';
+export { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
 export { unfuse } from './unfuse.js';
 export { fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
 export { registerModelPathReader } from './model-source.js';
