@@ -2,9 +2,13 @@
  * The gradient-rule registry: one backward rule per operator of the default ONNX domain.
  */
 import type { GradRule } from '../context.js';
+import { ACTIVATION_RULES } from './activation.js';
 import { CONV_RULES } from './conv.js';
+import { EINSUM_RULES } from './einsum.js';
 import { ELEMENTWISE_RULES } from './elementwise.js';
+import { INDEXING_RULES } from './indexing.js';
 import { LINALG_RULES } from './linalg.js';
+import { NORMALIZATION_RULES } from './normalization.js';
 import { REDUCE_RULES } from './reduce.js';
 import { SHAPE_RULES } from './shape.js';
 
@@ -13,9 +17,13 @@ export const NON_DIFFERENTIABLE = new Set([
   'Shape', 'Size', 'Constant', 'ConstantOfShape', 'Range', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual',
   'Not', 'And', 'Or', 'Xor', 'ArgMax', 'ArgMin', 'NonZero', 'IsNaN', 'IsInf', 'Floor', 'Ceil', 'Round', 'Sign', 'OneHot',
   'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial',
+  'Hardmax', 'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'NonMaxSuppression', 'Unique',
+  'BlackmanWindow', 'HammingWindow', 'HannWindow', 'StringNormalizer', 'StringConcat', 'StringSplit', 'RegexFullMatch',
+  'TfIdfVectorizer',
 ]);
 
-const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES }));
+const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES,
+  ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES }));
 
 /**
  * Registers (or replaces) the backward rule of an operator for every later `gradients` call;

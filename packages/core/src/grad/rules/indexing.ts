@@ -1,0 +1,51 @@
+/**
+ * Gradient rules of indexing and rearranging operators: CumSum, GatherND, ScatterND,
+ * ScatterElements, Trilu, DepthToSpace, SpaceToDepth, ReverseSequence, Compress.
+ */
+import type { GradContext, GradRule } from '../context.js';
+import { scatterThrough } from './shape.js';
+
+/** Refuses scatter reductions other than `none` (the gradient of max / min / mul scatters depends on ties and order). */
+function plainScatter(ctx: GradContext): void {
+  const reduction = ctx.attrString('reduction', 'none');
+  if (reduction !== 'none') ctx.unsupported(`reduction='${reduction}' (only 'none' is differentiated)`);
+}
+
+/** Rules by operator type. */
+export const INDEXING_RULES: Readonly<Record<string, GradRule>> = {
+  /** The adjoint of a cumulative sum is the cumulative sum in the other direction (exclusive stays exclusive). */
+  CumSum: (ctx) => [ctx.replay([ctx.grad(0)!, ctx.input(1)], 1, { reverse: BigInt(1 - ctx.attrInt('reverse', 0)) })[0], undefined],
+  GatherND: (ctx) => [scatterThrough(ctx, ctx.input(0), ctx.grad(0)!, (idx) => ctx.replay([idx, ctx.input(1)], 1)[0]!), undefined],
+  /** data gets the gradient where no update landed; updates get the gradient at their targets. */
+  ScatterND: (ctx) => {
+    plainScatter(ctx);
+    const g = ctx.grad(0)!;
+    const [indices, updates] = [ctx.input(1), ctx.input(2)];
+    const gData = ctx.needs(0) ? ctx.replay([g, indices, ctx.zerosLike(updates)], 1)[0] : undefined;
+    return [gData, undefined, ctx.needs(2) ? ctx.op('GatherND', [g, indices]) : undefined];
+  },
+  ScatterElements: (ctx) => {
+    plainScatter(ctx);
+    const g = ctx.grad(0)!;
+    const [indices, updates] = [ctx.input(1), ctx.input(2)];
+    const gData = ctx.needs(0) ? ctx.replay([g, indices, ctx.zerosLike(updates)], 1)[0] : undefined;
+    return [gData, undefined, ctx.needs(2) ? ctx.op('GatherElements', [g, indices], { axis: BigInt(ctx.attrInt('axis', 0)) }) : undefined];
+  },
+  /** Keeping a triangle is a mask: the gradient keeps the same triangle. */
+  Trilu: (ctx) => [ctx.replay([ctx.grad(0)!, ...ctx.node.input.slice(1)], 1)[0], undefined],
+  /** Reversing each sequence's first `len` steps is its own inverse. */
+  ReverseSequence: (ctx) => [ctx.replay([ctx.grad(0)!, ctx.input(1)], 1)[0], undefined],
+  Compress: (ctx) => [scatterThrough(ctx, ctx.input(0), ctx.grad(0)!, (idx) => ctx.replay([idx, ctx.input(1)], 1)[0]!), undefined],
+  /**
+   * SpaceToDepth inverts DCR DepthToSpace; CRD differs from DCR by the order of the channels
+   * (c·b² + k instead of k·C′ + c), restored by a transpose of `[N, b², C′, H, W]`.
+   */
+  DepthToSpace: (ctx) => {
+    const b = ctx.attrInt('blocksize', 1);
+    const dcr = ctx.op('SpaceToDepth', [ctx.grad(0)!], { blocksize: BigInt(b) });
+    if (ctx.attrString('mode', 'DCR') === 'DCR') return [dcr];
+    const split = ctx.op('Reshape', [dcr, ctx.ints([0, b * b, -1, 0, 0])]);
+    return [ctx.op('Reshape', [ctx.op('Transpose', [split], { perm: [0n, 2n, 1n, 3n, 4n] }), ctx.shape(ctx.input(0))])];
+  },
+  SpaceToDepth: (ctx) => [ctx.op('DepthToSpace', [ctx.grad(0)!], { blocksize: BigInt(ctx.attrInt('blocksize', 1)), mode: 'DCR' })],
+};
