@@ -44,7 +44,9 @@ export const INDEXING_RULES: Readonly<Record<string, GradRule>> = {
     const b = ctx.attrInt('blocksize', 1);
     const dcr = ctx.op('SpaceToDepth', [ctx.grad(0)!], { blocksize: BigInt(b) });
     if (ctx.attrString('mode', 'DCR') === 'DCR') return [dcr];
-    const split = ctx.op('Reshape', [dcr, ctx.ints([0, b * b, -1, 0, 0])]);
+    const shape = ctx.shape(dcr);
+    const blocks = ctx.op('Concat', [ctx.op('Slice', [shape, ctx.ints([0]), ctx.ints([1])]), ctx.ints([b * b, -1]), ctx.op('Slice', [shape, ctx.ints([2]), ctx.ints([4])])], { axis: 0n });
+    const split = ctx.op('Reshape', [dcr, blocks]);
     return [ctx.op('Reshape', [ctx.op('Transpose', [split], { perm: [0n, 2n, 1n, 3n, 4n] }), ctx.shape(ctx.input(0))])];
   },
   SpaceToDepth: (ctx) => [ctx.op('DepthToSpace', [ctx.grad(0)!], { blocksize: BigInt(ctx.attrInt('blocksize', 1)), mode: 'DCR' })],
