@@ -17,7 +17,7 @@ export const NON_DIFFERENTIABLE = new Set([
   'Shape', 'Size', 'Constant', 'ConstantOfShape', 'Range', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual',
   'Not', 'And', 'Or', 'Xor', 'ArgMax', 'ArgMin', 'NonZero', 'IsNaN', 'IsInf', 'Floor', 'Ceil', 'Round', 'Sign', 'OneHot',
   'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial',
-  'Hardmax', 'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'NonMaxSuppression', 'Unique',
+  'Hardmax', 'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'NonMaxSuppression',
   'BlackmanWindow', 'HammingWindow', 'HannWindow', 'StringNormalizer', 'StringConcat', 'StringSplit', 'RegexFullMatch',
   'TfIdfVectorizer',
 ]);
