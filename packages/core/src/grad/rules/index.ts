@@ -3,6 +3,7 @@
  */
 import type { GradRule } from '../context.js';
 import { ACTIVATION_RULES } from './activation.js';
+import { ATTENTION_RULES } from './attention.js';
 import { CONV_RULES } from './conv.js';
 import { EINSUM_RULES } from './einsum.js';
 import { ELEMENTWISE_RULES } from './elementwise.js';
@@ -23,7 +24,7 @@ export const NON_DIFFERENTIABLE = new Set([
 ]);
 
 const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES,
-  ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES }));
+  ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES, ...ATTENTION_RULES }));
 
 /**
  * Registers (or replaces) the backward rule of an operator for every later `gradients` call;
