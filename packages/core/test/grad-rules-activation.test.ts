@@ -1,11 +1,11 @@
-import { attr } from '../src/index.node.js';
+import { Tensor, attr } from '../src/index.node.js';
 import { ACTIVATION_RULES } from '../src/grad/rules/activation.js';
 import { expectGradientsMatch, testData, type GradCheck } from './helpers/gradcheck.js';
 
 /**
  * The activation, trigonometric and variadic rules against central finite differences of a
  * one-node graph: float64 (h = 1e-6, 1e-6 relative) where onnxruntime's CPU provider has a
- * float64 kernel (Mish, PRelu, Sin, Cos, Sum; Shrink with a larger step), float32 with h = 1e-2 otherwise.
+ * float64 kernel (Mish, PRelu, Sin, Cos, Mod, CastLike, Sum; Shrink with a larger step), float32 with h = 1e-2 otherwise.
  */
 
 const covered = new Set<string>();
@@ -71,6 +71,24 @@ describe('trigonometric and hyperbolic functions', () => {
   f32.forEach(([op, lo, hi], k) => {
     checks(op, `${op} on (${lo}, ${hi}) (float32)`, () => ({ inputs: { x: x32(730 + k, lo, hi) }, build: (g, { x }) => g.op(op, [x!]), ...SMOOTH_F32 }));
   });
+});
+
+describe('Mod and CastLike', () => {
+  checks('Mod', 'Mod (fmod) of [2,3] by a broadcast [3], both inputs, away from the jumps', () => {
+    const divisors = [0.7, -1.1, 1.3];
+    const a = testData(760).uniform([2, 3], -3, 3);
+    // Keep a/b away from integers, where fmod jumps.
+    const ad = Float64Array.from(a.data as Float64Array, (v, i) => {
+      const d = divisors[i % 3]!;
+      return Math.abs(v / d - Math.round(v / d)) < 0.05 ? v + 0.1 * d : v;
+    });
+    return { inputs: { a: Tensor.from(ad, [2, 3]), b: Tensor.from(Float64Array.from(divisors), [3]) }, build: (g, x) => g.op('Mod', [x['a']!, x['b']!], { fmod: attr.int(1) }) };
+  });
+  checks('CastLike', 'CastLike float64 → like a float64 tensor', () => ({
+    inputs: { x: x64(761) },
+    wrt: ['x'],
+    build: (g, { x }) => g.op('CastLike', [x!, Tensor.from(new Float64Array([0]), [1])]),
+  }));
 });
 
 describe('variadic Sum and Mean, with broadcasting', () => {

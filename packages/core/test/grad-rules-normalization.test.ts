@@ -5,7 +5,8 @@ import { expectGradientsMatch, testData, type GradCheck } from './helpers/gradch
 /**
  * The normalisation rules against central finite differences of a one-node graph: float64
  * (h = 1e-6, 1e-6 relative) for GroupNormalization, RMSNormalization and LpNormalization;
- * InstanceNormalization has only a float32 kernel on onnxruntime's CPU provider (h = 1e-2).
+ * InstanceNormalization, LRN and MeanVarianceNormalization have only float32 kernels on
+ * onnxruntime's CPU provider (h = 1e-2).
  */
 
 const covered = new Set<string>();
@@ -90,6 +91,29 @@ describe('LpNormalization', () => {
     }));
   }
   checks('LpNormalization', 'default p and axis', () => ({ inputs: { x: testData(835).uniform([3, 4]) }, build: (g, { x }) => g.op('LpNormalization', [x!]) }));
+});
+
+describe('LRN and MeanVarianceNormalization (float32)', () => {
+  const f32 = { h: 1e-2, rtol: 2e-3, atol: 2e-4 } as const;
+  // onnxruntime accepts odd sizes only; size 5 on 5 channels clips every window at the ends.
+  for (const size of [3, 5]) {
+    checks('LRN', `LRN of size ${size} on [2,5,2,2] (α 0.5, β 0.75, bias 1.5)`, () => ({
+      inputs: { x: testData(840 + size).uniform([2, 5, 2, 2], -2, 2, { dtype: 'float32' }) },
+      build: (g, { x }) => g.op('LRN', [x!], { size: attr.int(size), alpha: attr.float(0.5), beta: attr.float(0.75), bias: attr.float(1.5) }),
+      ...f32,
+    }));
+  }
+  checks('MeanVarianceNormalization', 'MeanVarianceNormalization over the default axes [0, 2, 3]', () => ({
+    inputs: { x: testData(845).uniform([2, 3, 2, 2], -1, 1, { dtype: 'float32' }) },
+    build: (g, { x }) => g.op('MeanVarianceNormalization', [x!]),
+    ...f32,
+  }));
+  checks('MeanVarianceNormalization', 'MeanVarianceNormalization over axes [1] (opset 18)', () => ({
+    opset: 18,
+    inputs: { x: testData(846).uniform([2, 4, 3], -1, 1, { dtype: 'float32' }) },
+    build: (g, { x }) => g.op('MeanVarianceNormalization', [x!], { axes: attr.ints([1]) }),
+    ...f32,
+  }));
 });
 
 it('has a finite-difference check for every rule of the family', () => {

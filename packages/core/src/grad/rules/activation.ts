@@ -1,7 +1,7 @@
 /**
  * Gradient rules of the remaining elementwise operators of the default domain: activations
  * (Selu, Celu, Mish, Softsign, ThresholdedRelu, PRelu, Shrink), trigonometric and hyperbolic
- * functions, and the variadic Sum and Mean.
+ * functions, Mod (fmod), CastLike, and the variadic Sum and Mean.
  */
 import type { GradContext, GradRule } from '../context.js';
 
@@ -67,6 +67,16 @@ export const ACTIVATION_RULES: Readonly<Record<string, GradRule>> = {
   Asinh: unary((ctx, g, x) => ctx.op('Div', [g, ctx.op('Sqrt', [ctx.op('Add', [square(ctx, x), ctx.scalar(1)])])])),
   Acosh: unary((ctx, g, x) => ctx.op('Div', [g, ctx.op('Sqrt', [ctx.op('Sub', [square(ctx, x), ctx.scalar(1)])])])),
   Atanh: unary((ctx, g, x) => ctx.op('Div', [g, ctx.op('Sub', [ctx.scalar(1), square(ctx, x)])])),
+  /** fmod (the only float form): y = a − b·trunc(a/b), so ∂y/∂a = 1 and ∂y/∂b = −trunc(a/b) = (y − a)/b. */
+  Mod: (ctx) => {
+    if (ctx.attrInt('fmod', 0) !== 1) ctx.unsupported('fmod=0 (integer Mod has no gradient)');
+    const g = ctx.grad(0)!;
+    const [a, b] = [ctx.input(0), ctx.input(1)];
+    const gb = ctx.needs(1) ? ctx.reduceLike(ctx.op('Mul', [g, ctx.op('Div', [ctx.op('Sub', [ctx.output(0), a]), b])]), b) : undefined;
+    return [ctx.needs(0) ? ctx.reduceLike(g, a) : undefined, gb];
+  },
+  /** The gradient cast back to the first input's type (the second input only gives the type). */
+  CastLike: (ctx) => [ctx.castLike(ctx.grad(0)!, ctx.input(0)), undefined],
   /** Every input gets the gradient, summed over the axes it was broadcast along. */
   Sum: (ctx) => ctx.node.input.map((x, i) => (ctx.needs(i) ? ctx.reduceLike(ctx.grad(0)!, x) : undefined)),
   /** Every input gets the gradient over the input count, summed over the axes it was broadcast along. */

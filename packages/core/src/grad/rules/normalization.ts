@@ -1,8 +1,9 @@
 /**
  * Gradient rules of normalisations beyond LayerNormalization and BatchNormalization:
  * InstanceNormalization, GroupNormalization (opset 18 per-group and opset 21 per-channel affine),
- * RMSNormalization (opset 23), LpNormalization.
+ * RMSNormalization (opset 23), LpNormalization, LRN, MeanVarianceNormalization.
  */
+import { Tensor } from '../../tensor/tensor.js';
 import type { GradContext, GradRule } from '../context.js';
 
 /** Statistics of `x` standardised over its last axis: `x̂ = (x − mean)·invStd`, `invStd = (var + ε)^−½`. */
@@ -40,6 +41,17 @@ function groupNormBack(ctx: GradContext, groups: string, perGroup: boolean): (st
   return [gx, gScale, ctx.needs(2) ? ctx.op('Reshape', [gBias!, ctx.shape(bias)]) : undefined];
 }
 
+/**
+ * The sum of `t` `[N, C, ...]` over the channel window `[c − before, c + after]` (clipped at the
+ * ends), as a convolution of `[N, 1, C, S]` with a column of ones.
+ */
+function channelWindowSum(ctx: GradContext, t: string, before: number, after: number): string {
+  const size = before + after + 1;
+  const ones = ctx.castLike(ctx.constant(Tensor.from(new Float32Array(size).fill(1), [1, 1, size, 1])), t);
+  const summed = ctx.op('Conv', [ctx.unsqueeze(ctx.op('Reshape', [t, ctx.ints([0, 0, -1])]), [1]), ones], { pads: [BigInt(before), 0n, BigInt(after), 0n] });
+  return ctx.op('Reshape', [summed, ctx.shape(t)]);
+}
+
 /** Rules by operator type. */
 export const NORMALIZATION_RULES: Readonly<Record<string, GradRule>> = {
   InstanceNormalization: (ctx) => groupNormBack(ctx, ctx.op('Slice', [ctx.shape(ctx.input(0)), ctx.ints([1]), ctx.ints([2])]), false),
@@ -63,6 +75,32 @@ export const NORMALIZATION_RULES: Readonly<Record<string, GradRule>> = {
     }
     const gScale = ctx.needs(1) ? ctx.reduceLike(ctx.op('Mul', [g, ctx.op('Reshape', [xhat, ctx.shape(x)])]), scale) : undefined;
     return [gx, gScale];
+  },
+  /**
+   * y = x·d^−β, d = bias + α/size·Σ_window x² over the channels [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉]:
+   * ∂L/∂x = g·d^−β − (2αβ/size)·x·Σ_window′(g·x·d^(−β−1)), the adjoint window mirrored.
+   */
+  LRN: (ctx) => {
+    const g = ctx.grad(0)!;
+    const x = ctx.input(0);
+    const size = ctx.attrInt('size', 1);
+    const [alpha, beta, bias] = [ctx.attrFloat('alpha', 1e-4), ctx.attrFloat('beta', 0.75), ctx.attrFloat('bias', 1)];
+    const [before, after] = [Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)];
+    const d = ctx.op('Add', [ctx.scalar(bias, x), ctx.op('Mul', [ctx.scalar(alpha / size, x), channelWindowSum(ctx, ctx.op('Mul', [x, x]), before, after)])]);
+    const direct = ctx.op('Mul', [g, ctx.op('Pow', [d, ctx.scalar(-beta, x)])]);
+    const spread = channelWindowSum(ctx, ctx.op('Mul', [ctx.op('Mul', [g, x]), ctx.op('Pow', [d, ctx.scalar(-beta - 1, x)])]), after, before);
+    return [ctx.op('Sub', [direct, ctx.op('Mul', [ctx.scalar((2 * alpha * beta) / size, x), ctx.op('Mul', [x, spread])])])];
+  },
+  /** y = (x − mean) / std over `axes` (default [0, 2, 3]): the standardisation's gradient over those axes. */
+  MeanVarianceNormalization: (ctx) => {
+    const g = ctx.grad(0)!;
+    const x = ctx.input(0);
+    const axes = ctx.attrInts('axes') ?? [0, 2, 3];
+    const mean = (v: string) => ctx.reduce('ReduceMean', v, axes, true);
+    const centred = ctx.op('Sub', [x, mean(x)]);
+    const invStd = ctx.op('Reciprocal', [ctx.op('Sqrt', [mean(ctx.op('Mul', [centred, centred]))])]);
+    const xhat = ctx.op('Mul', [centred, invStd]);
+    return [ctx.op('Mul', [invStd, ctx.op('Sub', [ctx.op('Sub', [g, mean(g)]), ctx.op('Mul', [xhat, mean(ctx.op('Mul', [g, xhat]))])])])];
   },
   /** y = x / ‖x‖ₚ along `axis` (p = 1 or 2): ∂L/∂x = (g − s·Σ(g·y)) / ‖x‖ₚ with s = y (p = 2) or sign(x) (p = 1). */
   LpNormalization: (ctx) => {
