@@ -5,8 +5,8 @@ import { expectGradientsMatch, testData, type GradCheck } from './helpers/gradch
 
 /**
  * The indexing, rearranging and Einsum rules against central finite differences of a one-node
- * graph, in float64 (h = 1e-6, 1e-6 relative + 1e-8 absolute): every one of these operators has
- * a float64 kernel on onnxruntime's CPU provider.
+ * graph, in float64 (h = 1e-6, 1e-6 relative + 1e-8 absolute), except MaxUnpool, which
+ * onnxruntime's CPU provider runs in float32 only.
  */
 
 const covered = new Set<string>();
@@ -75,6 +75,30 @@ describe('gathers and scatters', () => {
     const indices = op === 'ScatterND' ? i64([1], [1, 1]) : i64([1, 0], [1, 2]);
     g.output(g.op(op, [g.input('x', 'float64', [3, 2]), indices, g.input('u', 'float64', op === 'ScatterND' ? [1, 2] : [1, 2])], { reduction: 'add' }), 'y');
     expect(thrown(() => gradients(g.build(), { of: 'y', wrt: ['x'] }))).toMatchObject({ code: 'UNSUPPORTED_OP', message: expect.stringContaining("reduction='add'") });
+  });
+});
+
+describe('crops, pads and unpooling', () => {
+  checks('CenterCropPad', 'CenterCropPad (opset 18) cropping one axis and padding another', () => ({
+    opset: 18,
+    inputs: { x: testData(962).uniform([4, 2, 3]) },
+    build: (g, { x }) => g.op('CenterCropPad', [x!, i64([2, 4, 3])]),
+  }));
+  checks('CenterCropPad', 'CenterCropPad (opset 18) with axes [−1]', () => ({
+    opset: 18,
+    inputs: { x: testData(963).uniform([2, 5]) },
+    build: (g, { x }) => g.op('CenterCropPad', [x!, i64([2])], { axes: attr.ints([-1]) }),
+  }));
+  checks('MaxUnpool', 'MaxUnpool 2-D of MaxPool indices (float32, linear: h = 0.25)', () => {
+    // Flat indices into the whole [1,2,4,4] output, as MaxPool returns them: one per 2×2 window.
+    const indices = i64([0, 3, 9, 10, 20, 23, 29, 30], [1, 2, 2, 2]);
+    return {
+      inputs: { x: testData(964).uniform([1, 2, 2, 2], -1, 1, { dtype: 'float32' }) },
+      build: (g, { x }) => g.op('MaxUnpool', [x!, indices], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }),
+      h: 0.25,
+      rtol: 1e-5,
+      atol: 1e-6,
+    };
   });
 });
 

@@ -21,7 +21,7 @@ export const NON_DIFFERENTIABLE = new Set([
   'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial',
   'Hardmax', 'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'NonMaxSuppression',
   'BlackmanWindow', 'HammingWindow', 'HannWindow', 'StringNormalizer', 'StringConcat', 'StringSplit', 'RegexFullMatch',
-  'TfIdfVectorizer',
+  'TfIdfVectorizer', 'MelWeightMatrix', 'ImageDecoder',
 ]);
 
 const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES,

@@ -1,6 +1,7 @@
 /**
  * Gradient rules of indexing and rearranging operators: CumSum, GatherND, ScatterND,
- * ScatterElements, Trilu, DepthToSpace, SpaceToDepth, ReverseSequence, Compress.
+ * ScatterElements, CenterCropPad, MaxUnpool, Trilu, DepthToSpace, SpaceToDepth, ReverseSequence,
+ * Compress.
  */
 import type { GradContext, GradRule } from '../context.js';
 import { scatterThrough } from './shape.js';
@@ -30,6 +31,28 @@ export const INDEXING_RULES: Readonly<Record<string, GradRule>> = {
     const [indices, updates] = [ctx.input(1), ctx.input(2)];
     const gData = ctx.needs(0) ? ctx.replay([g, indices, ctx.zerosLike(updates)], 1)[0] : undefined;
     return [gData, undefined, ctx.needs(2) ? ctx.op('GatherElements', [g, indices], { axis: BigInt(ctx.attrInt('axis', 0)) }) : undefined];
+  },
+  /**
+   * Cropping picks elements, padding adds zeros: the operator replays on `data`'s flat indices
+   * shifted by one (so the zero padding marks elements that came from nowhere), and the gradient of
+   * every picked element is scattered back.
+   */
+  CenterCropPad: (ctx) => {
+    const data = ctx.input(0);
+    const g = ctx.grad(0)!;
+    const shape = ctx.shape(data);
+    const shifted = ctx.op('Reshape', [ctx.op('Range', [ctx.int(1), ctx.op('Add', [ctx.op('Size', [data]), ctx.int(1)]), ctx.int(1)]), shape]);
+    const picked = ctx.op('Reshape', [ctx.replay([shifted, ...ctx.node.input.slice(1)], 1)[0]!, ctx.ints([-1])]);
+    const inside = ctx.op('Greater', [picked, ctx.int(0)]);
+    const target = ctx.op('Where', [inside, ctx.op('Sub', [picked, ctx.int(1)]), ctx.int(0)]);
+    const updates = ctx.op('Where', [inside, ctx.op('Reshape', [g, ctx.ints([-1])]), ctx.scalar(0, g)]);
+    const summed = ctx.op('ScatterElements', [ctx.op('Reshape', [ctx.zerosLike(data), ctx.ints([-1])]), target, updates], { reduction: 'add' });
+    return [ctx.op('Reshape', [summed, shape]), undefined];
+  },
+  /** Each input element was written to the flat output index its `indices` entry names: read it back there. */
+  MaxUnpool: (ctx) => {
+    const flat = ctx.op('Gather', [ctx.op('Reshape', [ctx.grad(0)!, ctx.ints([-1])]), ctx.op('Reshape', [ctx.input(1), ctx.ints([-1])])]);
+    return [ctx.op('Reshape', [flat, ctx.shape(ctx.input(0))]), undefined];
   },
   /** Keeping a triangle is a mask: the gradient keeps the same triangle. */
   Trilu: (ctx) => [ctx.replay([ctx.grad(0)!, ...ctx.node.input.slice(1)], 1)[0], undefined],
