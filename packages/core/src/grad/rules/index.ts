@@ -9,6 +9,7 @@ import { EINSUM_RULES } from './einsum.js';
 import { ELEMENTWISE_RULES } from './elementwise.js';
 import { INDEXING_RULES } from './indexing.js';
 import { LINALG_RULES } from './linalg.js';
+import { LOSS_RULES } from './loss.js';
 import { NORMALIZATION_RULES } from './normalization.js';
 import { POOLING_RULES } from './pooling.js';
 import { REDUCE_RULES } from './reduce.js';
@@ -25,7 +26,7 @@ export const NON_DIFFERENTIABLE = new Set([
 ]);
 
 const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES,
-  ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES, ...ATTENTION_RULES, ...POOLING_RULES }));
+  ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES, ...ATTENTION_RULES, ...POOLING_RULES, ...LOSS_RULES }));
 
 /**
  * Registers (or replaces) the backward rule of an operator for every later `gradients` call;
