@@ -144,6 +144,9 @@ describe('Einsum', () => {
     ['...ij,...jk->...ik', [2, 2, 3], [2, 3, 2]],
     ['...ij,...jk->...ik', [2, 2, 3], [1, 3, 2]],
     ['ik,jl->ij', [2, 3], [4, 2]],
+    ['...ij,jk->...ik', [2, 2, 3], [3, 2]],
+    ['i,i->', [3], [3]],
+    ['ij,jk->ki', [2, 3], [3, 2]],
   ];
   equations.forEach(([equation, a, b], k) => {
     checks('Einsum', `Einsum '${equation}' of [${a}] and [${b}]`, () => {

@@ -45,7 +45,12 @@ function operandGrad(ctx: GradContext, equation: string, inputs: readonly string
   const elsewhere = new Set([...output, ...others.flat()]);
   const kept = term.filter((t) => elsewhere.has(t));
   const sources = [ctx.grad(0)!, ...others.map((_, k) => ctx.input(k >= i ? k + 1 : k))];
-  const back = ctx.op('Einsum', sources, { equation: `${[output, ...others].map((t) => t.join('')).join(',')}->${kept.join('')}` });
+  const lhs = [output, ...others].map((t) => t.join('')).join(',');
+  // Einsum keeps ellipsis dims in its output: when only the other terms have them, they are summed here.
+  const summedEllipsis = !term.includes(ELLIPSIS) && lhs.includes(ELLIPSIS);
+  const raw = ctx.op('Einsum', sources, { equation: `${lhs}->${summedEllipsis ? ELLIPSIS : ''}${kept.join('')}` });
+  const keptSizes = () => ctx.op('Gather', [ctx.shape(ctx.input(i)), ctx.ints(kept.map((t) => term.indexOf(t)))]);
+  const back = summedEllipsis ? ctx.reduceSum(ctx.op('Reshape', [raw, ctx.op('Concat', [ctx.ints([-1]), keptSizes()], { axis: 0n })]), [0], false) : raw;
   const ellipsisAt = term.indexOf(ELLIPSIS);
   const dropped = term.flatMap((t, k) => (elsewhere.has(t) ? [] : [ellipsisAt < 0 || k < ellipsisAt ? k : k - term.length]));
   const restored = dropped.length === 0 ? back : ctx.op('Expand', [ctx.unsqueeze(back, dropped), ctx.shape(ctx.input(i))]);
