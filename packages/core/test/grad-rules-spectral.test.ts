@@ -1,9 +1,10 @@
+import { Tensor, attr } from '../src/index.node.js';
 import { SPECTRAL_RULES } from '../src/grad/rules/spectral.js';
 import { expectGradientsMatch, testData, type GradCheck } from './helpers/gradcheck.js';
 
 /**
- * DFT against central finite differences of a one-node graph, in float64 (h = 1e-6, 1e-6
- * relative), at its opset-17 form (axis attribute) and its opset-20 form (axis input).
+ * DFT and STFT against central finite differences of a one-node graph, in float64 (h = 1e-6, 1e-6
+ * relative): DFT at its opset-17 form (axis attribute) and its opset-20 form (axis input), STFT.
  */
 
 const covered = new Set<string>();
@@ -23,6 +24,22 @@ for (const opset of [17, 20]) {
     checks('DFT', 'along the first axis of [4,3,2]', () => ({ opset, inputs: { x: testData(1306).uniform([4, 3, 2]) }, build: (g, { x }) => g.dft(x!, { axis: 0 }) }));
   });
 }
+
+describe('STFT (opset 17)', () => {
+  const i64 = (v: number) => Tensor.from([BigInt(v)], [], 'int64');
+  checks('STFT', 'of a real signal [2,10,1], frames of 4 every 3 with a window (one-sided): signal and window', () => {
+    const data = testData(1310);
+    return { inputs: { x: data.uniform([2, 10, 1]), w: data.uniform([4], 0.2, 1) }, build: (g, { x, w }) => g.op('STFT', [x!, i64(3), w!]) };
+  });
+  checks('STFT', 'of a complex signal [1,9,2], frames of 3 every 2 without a window (frame_length input, two-sided)', () => ({
+    inputs: { x: testData(1311).uniform([1, 9, 2]) },
+    build: (g, { x }) => g.op('STFT', [x!, i64(2), null, i64(3)], { onesided: attr.int(0) }),
+  }));
+  checks('STFT', 'with frames that leave the signal end unread (length 9, frames of 4 every 4)', () => {
+    const data = testData(1312);
+    return { inputs: { x: data.uniform([1, 9, 1]), w: data.uniform([4], 0.2, 1) }, build: (g, { x, w }) => g.op('STFT', [x!, i64(4), w!]) };
+  });
+});
 
 it('has a finite-difference check for every rule of the family', () => {
   expect(Object.keys(SPECTRAL_RULES).filter((op) => !covered.has(op))).toEqual([]);
