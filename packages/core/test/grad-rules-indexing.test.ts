@@ -102,6 +102,21 @@ describe('crops, pads and unpooling', () => {
   });
 });
 
+describe('AffineGrid (opset 20)', () => {
+  for (const alignCorners of [0, 1]) {
+    checks('AffineGrid', `2-D grid [2,3,4], align_corners=${alignCorners}`, () => ({
+      opset: 20,
+      inputs: { theta: testData(965 + alignCorners).uniform([2, 2, 3]) },
+      build: (g, { theta }) => g.op('AffineGrid', [theta!, i64([2, 1, 3, 4])], { align_corners: attr.int(alignCorners) }),
+    }));
+  }
+  checks('AffineGrid', '3-D grid [1,2,3,2]', () => ({
+    opset: 20,
+    inputs: { theta: testData(967).uniform([1, 3, 4]) },
+    build: (g, { theta }) => g.op('AffineGrid', [theta!, i64([1, 1, 2, 3, 2])]),
+  }));
+});
+
 describe('masks and rearrangements', () => {
   for (const [upper, k] of [[1, 0], [0, 1], [1, -1]] as const) {
     checks('Trilu', `Trilu upper=${upper} k=${k}`, () => ({

@@ -1,8 +1,9 @@
 /**
  * Gradient rules of indexing and rearranging operators: CumSum, GatherND, ScatterND,
- * ScatterElements, CenterCropPad, MaxUnpool, Trilu, DepthToSpace, SpaceToDepth, ReverseSequence,
+ * ScatterElements, CenterCropPad, MaxUnpool, AffineGrid, Trilu, DepthToSpace, SpaceToDepth, ReverseSequence,
  * Compress.
  */
+import { Tensor } from '../../tensor/tensor.js';
 import type { GradContext, GradRule } from '../context.js';
 import { scatterThrough } from './shape.js';
 
@@ -53,6 +54,23 @@ export const INDEXING_RULES: Readonly<Record<string, GradRule>> = {
   MaxUnpool: (ctx) => {
     const flat = ctx.op('Gather', [ctx.op('Reshape', [ctx.grad(0)!, ctx.ints([-1])]), ctx.op('Reshape', [ctx.input(1), ctx.ints([-1])])]);
     return [ctx.op('Reshape', [flat, ctx.shape(ctx.input(0))]), undefined];
+  },
+  /**
+   * grid[n, p] = θ[n]·[coords(p), 1], linear in θ: ∂L/∂θ[n] = Σₚ g[n, p] ⊗ [coords(p), 1], the
+   * coordinates being the operator's own grid for the identity transform.
+   */
+  AffineGrid: (ctx) => {
+    const theta = ctx.input(0);
+    const spatial = ctx.shapeOf(theta)?.[1] ?? ctx.rankOf(ctx.output(0)) ?? ctx.unsupported('a theta of unknown shape (2-D or 3-D grid?)');
+    if (spatial !== 2 && spatial !== 3) ctx.unsupported(`a theta of shape [N, ${spatial}, …]`);
+    const eye = Array.from({ length: spatial * (spatial + 1) }, (_, i) => (i % (spatial + 2) === 0 ? 1 : 0));
+    const identity = ctx.castLike(ctx.constant(Tensor.from(Float32Array.from(eye), [1, spatial, spatial + 1])), theta);
+    const oneItem = ctx.op('Concat', [ctx.ints([1]), ctx.op('Slice', [ctx.input(1), ctx.ints([1]), ctx.ints([spatial + 2])])], { axis: 0n });
+    const coords = ctx.op('Reshape', [ctx.replay([identity, oneItem], 1)[0]!, ctx.ints([1, -1, spatial])]);
+    const ones = ctx.op('Add', [ctx.zerosLike(ctx.op('Slice', [coords, ctx.ints([0]), ctx.ints([1]), ctx.ints([2])])), ctx.scalar(1, theta)]);
+    const homogeneous = ctx.op('Concat', [coords, ones], { axis: 2n });
+    const g = ctx.op('Reshape', [ctx.grad(0)!, ctx.op('Concat', [ctx.op('Slice', [ctx.shape(theta), ctx.ints([0]), ctx.ints([1])]), ctx.ints([-1, spatial])], { axis: 0n })]);
+    return [ctx.op('MatMul', [ctx.op('Transpose', [g], { perm: [0n, 2n, 1n] }), homogeneous]), undefined];
   },
   /** Keeping a triangle is a mask: the gradient keeps the same triangle. */
   Trilu: (ctx) => [ctx.replay([ctx.grad(0)!, ...ctx.node.input.slice(1)], 1)[0], undefined],
