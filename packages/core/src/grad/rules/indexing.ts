@@ -61,7 +61,9 @@ export const INDEXING_RULES: Readonly<Record<string, GradRule>> = {
    */
   AffineGrid: (ctx) => {
     const theta = ctx.input(0);
-    const spatial = ctx.shapeOf(theta)?.[1] ?? ctx.rankOf(ctx.output(0)) ?? ctx.unsupported('a theta of unknown shape (2-D or 3-D grid?)');
+    const rows = ctx.shapeOf(theta)?.[1];
+    const gridRank = ctx.rankOf(ctx.output(0));
+    const spatial = typeof rows === 'number' ? rows : gridRank !== undefined ? gridRank - 2 : ctx.unsupported('a theta of unknown shape (2-D or 3-D grid?)');
     if (spatial !== 2 && spatial !== 3) ctx.unsupported(`a theta of shape [N, ${spatial}, …]`);
     const eye = Array.from({ length: spatial * (spatial + 1) }, (_, i) => (i % (spatial + 2) === 0 ? 1 : 0));
     const identity = ctx.castLike(ctx.constant(Tensor.from(Float32Array.from(eye), [1, spatial, spatial + 1])), theta);
