@@ -6,6 +6,7 @@ import { INDEXING_RULES } from '../src/grad/rules/indexing.js';
 import { LOSS_RULES } from '../src/grad/rules/loss.js';
 import { NORMALIZATION_RULES } from '../src/grad/rules/normalization.js';
 import { POOLING_RULES } from '../src/grad/rules/pooling.js';
+import { SAMPLING_RULES } from '../src/grad/rules/sampling.js';
 import { SPECTRAL_RULES } from '../src/grad/rules/spectral.js';
 import { cpuBackend, expectGradientsMatch, testData, type GradCheck, type UniformOptions } from './helpers/gradcheck.js';
 
@@ -551,7 +552,7 @@ describe('convolution and pooling rules', () => {
 });
 
 /** Families whose checks live in their own files (grad-rules-<family>.test.ts, each checking its whole family). */
-const CHECKED_ELSEWHERE = new Set([ACTIVATION_RULES, NORMALIZATION_RULES, INDEXING_RULES, EINSUM_RULES, ATTENTION_RULES, POOLING_RULES, LOSS_RULES, SPECTRAL_RULES].flatMap((family) => Object.keys(family)));
+const CHECKED_ELSEWHERE = new Set([ACTIVATION_RULES, NORMALIZATION_RULES, INDEXING_RULES, EINSUM_RULES, ATTENTION_RULES, POOLING_RULES, LOSS_RULES, SPECTRAL_RULES, SAMPLING_RULES].flatMap((family) => Object.keys(family)));
 
 it('has a finite-difference check for every registered rule (here or in its family file)', () => {
   expect(REGISTERED.filter((op) => !covered.has(op) && !CHECKED_ELSEWHERE.has(op))).toEqual([]);

@@ -13,6 +13,7 @@ import { LOSS_RULES } from './loss.js';
 import { NORMALIZATION_RULES } from './normalization.js';
 import { POOLING_RULES } from './pooling.js';
 import { REDUCE_RULES } from './reduce.js';
+import { SAMPLING_RULES } from './sampling.js';
 import { SHAPE_RULES } from './shape.js';
 import { SPECTRAL_RULES } from './spectral.js';
 
@@ -27,7 +28,7 @@ export const NON_DIFFERENTIABLE = new Set([
 ]);
 
 const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES,
-  ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES, ...ATTENTION_RULES, ...POOLING_RULES, ...LOSS_RULES, ...SPECTRAL_RULES }));
+  ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES, ...ATTENTION_RULES, ...POOLING_RULES, ...LOSS_RULES, ...SPECTRAL_RULES, ...SAMPLING_RULES }));
 
 /**
  * Registers (or replaces) the backward rule of an operator for every later `gradients` call;

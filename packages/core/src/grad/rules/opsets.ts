@@ -8,7 +8,7 @@ export const NEWEST_GRAD_OPSET = 23;
 
 /** The opset that introduced each operator added after opset 13. */
 const INTRODUCED: Readonly<Record<string, number>> = {
-  Trilu: 14, HardSwish: 14, CastLike: 15, LayerNormalization: 17, Mish: 18, GroupNormalization: 18, CenterCropPad: 18, Col2Im: 18,
+  Trilu: 14, HardSwish: 14, CastLike: 15, GridSample: 16, DFT: 17, STFT: 17, LayerNormalization: 17, Mish: 18, GroupNormalization: 18, CenterCropPad: 18, Col2Im: 18,
   Gelu: 20, AffineGrid: 20, RMSNormalization: 23, RotaryEmbedding: 23, Attention: 23,
 };
 
