@@ -24,7 +24,7 @@ export const NON_DIFFERENTIABLE = new Set([
   'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial',
   'Hardmax', 'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'NonMaxSuppression',
   'BlackmanWindow', 'HammingWindow', 'HannWindow', 'StringNormalizer', 'StringConcat', 'StringSplit', 'RegexFullMatch',
-  'TfIdfVectorizer', 'MelWeightMatrix', 'ImageDecoder',
+  'TfIdfVectorizer', 'MelWeightMatrix', 'ImageDecoder', 'OptionalHasElement', 'SequenceLength',
 ]);
 
 const rules = new Map<string, GradRule>(Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES,
