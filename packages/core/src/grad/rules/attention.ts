@@ -49,7 +49,8 @@ export const ATTENTION_RULES: Readonly<Record<string, GradRule>> = {
     if (ctx.input(6) !== '') ctx.unsupported('the nonpad_kv_seqlen input');
     if ([1, 2, 3].some((i) => ctx.grad(i) !== undefined)) ctx.unsupported('gradients flowing into the present_key, present_value or qk_matmul_output outputs');
     const [q, k, v, mask] = [0, 1, 2, 3].map((i) => ctx.input(i)) as [string, string, string, string];
-    const threeD = ctx.rankOf(q) === 3 || ctx.attrInt('q_num_heads', 0) > 0;
+    const rank = ctx.rankOf(q);
+    const threeD = rank === 3 || (rank === undefined && ctx.attrInt('q_num_heads', 0) > 0);
     if (threeD && (ctx.attrInt('q_num_heads', 0) <= 0 || ctx.attrInt('kv_num_heads', 0) <= 0)) ctx.unsupported('3-D inputs without q_num_heads and kv_num_heads');
     const [q4, k4, v4] = threeD ? [splitHeads(ctx, q, ctx.attrInt('q_num_heads', 0)), splitHeads(ctx, k, ctx.attrInt('kv_num_heads', 0)), splitHeads(ctx, v, ctx.attrInt('kv_num_heads', 0))] : [q, k, v];
     const g4 = threeD ? splitHeads(ctx, ctx.grad(0)!, ctx.attrInt('q_num_heads', 0)) : ctx.grad(0)!;
