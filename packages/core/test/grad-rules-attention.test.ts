@@ -1,4 +1,4 @@
-import { Tensor, attr } from '../src/index.node.js';
+import { GraphBuilder, Tensor, attr, gradients, type Value } from '../src/index.node.js';
 import { ATTENTION_RULES } from '../src/grad/rules/attention.js';
 import { expectGradientsMatch, testData, type GradCheck } from './helpers/gradcheck.js';
 
@@ -70,6 +70,19 @@ describe('RotaryEmbedding (opset 23, float32)', () => {
       ...f32,
     };
   });
+});
+
+it('refuses Attention with a KV cache, naming it (UNSUPPORTED_OP)', () => {
+  const g = new GraphBuilder({ opset: 23 });
+  const [q, k, v, pk, pv] = ['q', 'k', 'v', 'pk', 'pv'].map((name) => g.input(name, 'float64', [1, 1, 2, 2])) as [Value, Value, Value, Value, Value];
+  g.output(g.op('Attention', [q, k, v, null, pk, pv], {}, { outputs: 3 })[0]!, 'y');
+  let error: unknown;
+  try {
+    gradients(g.build(), { of: 'y', wrt: ['q'] });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', message: expect.stringContaining('KV cache') });
 });
 
 it('has a finite-difference check for every rule of the family', () => {
