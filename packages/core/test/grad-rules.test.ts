@@ -549,6 +549,17 @@ describe('convolution and pooling rules', () => {
       ...LINEAR_F32,
     };
   });
+  const awayFromZero = (seed: number, shape: readonly number[]) => testData(seed).uniform(shape, -1, 1, { dtype: 'float32', avoid: [0], margin: 0.05 });
+  checks('LpPool', 'LpPool 2-D, p = 2, overlapping windows with strides and pads (float32)', () => ({
+    inputs: { x: awayFromZero(560, [1, 2, 4, 5]) },
+    build: (g, { x }) => g.op('LpPool', [x!], { kernel_shape: attr.ints([2, 3]), strides: attr.ints([1, 2]), pads: attr.ints([1, 0, 0, 1]) }),
+    ...SMOOTH_F32,
+  }));
+  checks('LpPool', 'LpPool 1-D, p = 3 (float32)', () => ({
+    inputs: { x: awayFromZero(561, [2, 2, 6]) },
+    build: (g, { x }) => g.op('LpPool', [x!], { kernel_shape: attr.ints([3]), strides: attr.ints([2]), p: attr.int(3) }),
+    ...SMOOTH_F32,
+  }));
 });
 
 /** Families whose checks live in their own files (grad-rules-<family>.test.ts, each checking its whole family). */
