@@ -549,6 +549,12 @@ describe('convolution and pooling rules', () => {
       ...LINEAR_F32,
     };
   });
+  checks('Col2Im', 'Col2Im (opset 18) of 2×2 blocks with strides, dilations and pads, overlapping (float32)', () => ({
+    opset: 18,
+    inputs: { x: f32(565)([2, 8, 9]) },
+    build: (g, { x }) => g.op('Col2Im', [x!, i64([4, 5]), i64([2, 2])], { strides: attr.ints([1, 2]), dilations: attr.ints([2, 1]), pads: attr.ints([1, 0, 0, 1]) }),
+    ...LINEAR_F32,
+  }));
   const awayFromZero = (seed: number, shape: readonly number[]) => testData(seed).uniform(shape, -1, 1, { dtype: 'float32', avoid: [0], margin: 0.05 });
   checks('LpPool', 'LpPool 2-D, p = 2, overlapping windows with strides and pads (float32)', () => ({
     inputs: { x: awayFromZero(560, [1, 2, 4, 5]) },

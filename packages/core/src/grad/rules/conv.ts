@@ -222,6 +222,26 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     }
     return [windowSumBack(ctx, g, x, kernel, geo, 1 / area)];
   },
+  /**
+   * Col2Im adds every column back into its block of the image; the adjoint reads the blocks out
+   * (im2col): a convolution of each image plane with one one-hot filter per block element.
+   */
+  Col2Im: (ctx) => {
+    const block = ctx.constantInts(ctx.input(2)) ?? ctx.unsupported('a block_shape computed at run time');
+    const spatial = block.length;
+    const size = block.reduce((a, b) => a * b, 1);
+    const oneHot = new Float32Array(size * size);
+    for (let k = 0; k < size; k++) oneHot[k * size + k] = 1;
+    const filters = ctx.castLike(ctx.constant(Tensor.from(oneHot, [size, 1, ...block])), ctx.input(0));
+    const ones = new Array<number>(spatial).fill(1);
+    const planes = ctx.op('Reshape', [ctx.grad(0)!, ctx.ints([-1, 1, ...new Array<number>(spatial).fill(0)])]);
+    const patches = ctx.op('Conv', [planes, filters], {
+      strides: ints(ctx.attrInts('strides') ?? ones),
+      dilations: ints(ctx.attrInts('dilations') ?? ones),
+      pads: ints(ctx.attrInts('pads') ?? new Array<number>(2 * spatial).fill(0)),
+    });
+    return [ctx.op('Reshape', [patches, ctx.shape(ctx.input(0))]), undefined, undefined];
+  },
   /** y = (Σ_window |x|ᵖ)^(1/p): ∂L/∂x = sign(x)·|x|^(p−1)·Σ_windows∋x g·y^(1−p). */
   LpPool: (ctx) => {
     const x = ctx.input(0);
