@@ -3,7 +3,15 @@
  * opset that introduced the operator, to the newest opset the rules are checked at.
  */
 
-/** The newest default-domain opset whose operator forms the rules handle. */
+/**
+ * The newest default-domain opset whose operator forms the rules handle.
+ *
+ * @example
+ * ```ts
+ * import { NEWEST_GRAD_OPSET } from '@mechint/core';
+ * console.log(NEWEST_GRAD_OPSET); // 23
+ * ```
+ */
 export const NEWEST_GRAD_OPSET = 23;
 
 /** The opset that introduced each operator added after opset 13. */
