@@ -14,7 +14,7 @@ const DOC = new URL('../docs/gradients.md', import.meta.url);
 function coverageMarkdown(): string {
   const rows = differentiableOps().map((op) => {
     const [from, to] = gradRuleOpsets(op);
-    return `| \`${op}\` | ${from}–${to} |`;
+    return `| \`${op}\` | ${from === to ? from : `${from}–${to}`} |`;
   });
   const zero = [...NON_DIFFERENTIABLE].sort().map((op) => `\`${op}\``);
   return [
