@@ -11,7 +11,7 @@ const reshapeBack: GradRule = (ctx) => [ctx.needs(0) ? ctx.op('Reshape', [ctx.gr
  * `data`'s flat indices through the forward operator, so any indexing pattern (steps, negative
  * indices, padding) is undone exactly; repeated picks accumulate.
  */
-function scatterThrough(ctx: GradContext, data: string, g: string, select: (indices: string) => string): string {
+export function scatterThrough(ctx: GradContext, data: string, g: string, select: (indices: string) => string): string {
   const shape = ctx.shape(data);
   const size = ctx.op('Size', [data]);
   const flat = ctx.op('Range', [ctx.int(0), size, ctx.int(1)]);
