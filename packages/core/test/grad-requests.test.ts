@@ -82,7 +82,7 @@ describe('errors that carry a path', () => {
     g.output(w, 'y');
     const error = caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
     expect(error.code).toBe('UNSUPPORTED_OP');
-    expect(error.message).toMatch(/^No gradient rule for com\.example\.Mystery \(node '[^']+'\), on the path x → relu_0 → … 39 more … → tanh_19 → y \(43 values\)\./);
+    expect(error.message).toMatch(/^No gradient rule for com\.example\.Mystery \(node '[^']+'\), on the path x → relu_0 → … → tanh_19 → y \(43 values\)\./);
     expect(error.message.length).toBeLessThan(300);
   });
 });

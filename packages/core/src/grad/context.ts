@@ -219,15 +219,15 @@ export class GradContext {
     const a = this.shapeOf(like);
     const b = gShapeOf === undefined ? undefined : this.shapeOf(gShapeOf);
     if (a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d !== null && d === b[i])) return g;
-    if (a !== undefined && b !== undefined && b.length >= a.length) {
+    if (a !== undefined && b !== undefined && b.length >= a.length && a.every((d) => d !== null)) {
       const extra = b.length - a.length;
       const axes = [...Array.from({ length: extra }, (_, i) => i), ...a.flatMap((d, i) => (d === 1 ? [extra + i] : []))];
       return axes.length === 0 ? g : this.op('Reshape', [this.reduceSum(g, axes, true), this.shape(like)]);
     }
     const gShape = this.shape(g);
     const likeShape = this.shape(like);
-    const extra = this.op('Sub', [this.op('Size', [gShape]), this.op('Size', [likeShape])]);
-    const ones = this.op('ConstantOfShape', [this.unsqueeze(extra, [0])], { value: Tensor.from([1n], [1], 'int64') });
+    const extra = this.op('Sub', [this.op('Shape', [gShape]), this.op('Shape', [likeShape])]);
+    const ones = this.op('ConstantOfShape', [extra], { value: Tensor.from([1n], [1], 'int64') });
     const padded = this.op('Concat', [ones, likeShape], { axis: 0n });
     const one = this.ints([1]);
     const broadcast = this.op('And', [this.op('Equal', [padded, one]), this.op('Not', [this.op('Equal', [gShape, one])])]);

@@ -52,11 +52,3 @@ function elementName(elem: number): string {
   return names[elem] ?? `ONNX element type ${elem}`;
 }
 
-/**
- * A path of value names, shortened for an error message: the first and last two names with the
- * count of those left out between them (`a → b → … 37 more … → y → z`).
- */
-export function shortPath(path: readonly string[]): string {
-  if (path.length <= 5) return path.join(' → ');
-  return [...path.slice(0, 2), `… ${path.length - 4} more …`, ...path.slice(-2)].join(' → ');
-}
