@@ -2,7 +2,7 @@
  * What `mechint inspect` reports about a model: its interface, size, hook points by module, the
  * transformer structure recognised, and the execution providers available here.
  */
-import { Backend, MechintError, ortBinding, type Dim, type HookedModel } from '@mechint/core';
+import { Backend, MechintError, modelParameters, ortBinding, type Dim, type HookedModel } from '@mechint/core';
 
 /** A graph input or output. */
 export interface TensorSignature {
@@ -72,7 +72,8 @@ export function describeModel(file: string, model: HookedModel): Omit<ModelRepor
   const operators: Record<string, number> = {};
   for (const node of graph.nodes) operators[node.opType] = (operators[node.opType] ?? 0) + 1;
   const size = (t: (typeof graph.initializers)[number]) => t.dims.reduce((p, d) => p * Number(d), 1);
-  const parameters = graph.initializers.filter((t) => FLOAT_TYPES.has(t.dataType)).reduce((n, t) => n + size(t), 0);
+  // Weights wherever the exporter stored them: float initializers and float Constant nodes (Paddle2ONNX).
+  const parameters = modelParameters(model.model).reduce((n, p) => n + p.shape.reduce((a, d) => a * d, 1), 0);
   const otherInitializers = graph.initializers.filter((t) => !FLOAT_TYPES.has(t.dataType)).reduce((n, t) => n + size(t), 0);
   const modules = new Map<string, string[]>();
   for (const hook of model.hookPoints) {
