@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { readNpz } from '../src/io/index.js';
 import { GraphBuilder, HookedModel, MechintError, Tensor, gradients, loadModel, modelParameters, type Value } from '../src/index.node.js';
 import { fixturePath, reference } from './helpers/fixtures.js';
 import { mulberry32, uniform } from './helpers/random.js';
@@ -95,5 +97,40 @@ describe('models below opset 13', () => {
     expect(built.model.opset()).toBe(17);
     expect(Object.keys(built.grads)).toEqual([embedded]);
     expect(model.opset()).toBe(9);
+  });
+});
+
+describe('torch parameter names the TorchScript exporter renamed (tools/fixtures/torch_aliases.py, constant folding on)', () => {
+  const ref = readNpz(readFileSync(fixturePath('torch_aliases.reference.npz')));
+  let model: HookedModel;
+  beforeAll(async () => {
+    model = await HookedModel.load(fixturePath('torch_aliases.onnx'));
+  });
+  afterAll(() => model.dispose());
+
+  it('a Linear weight stored transposed as onnx::MatMul_28 is found, and its gradient turned back to torch’s layout', async () => {
+    const { grads } = await model.runWithGrad({ x: ref['input.x']! }, { of: 'y', wrt: ['fc.weight', 'fc.bias'], seed: ref['seed']! });
+    for (const name of ['fc.weight', 'fc.bias']) {
+      const expected = ref[`grad.${name}`]!;
+      expect(grads[name]!.shape).toEqual(expected.shape);
+      expected.data.forEach((e, i) => expect(Math.abs(Number(grads[name]!.data[i]) - Number(e))).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(Number(e)))));
+    }
+  });
+
+  it('a Conv weight the exporter folded a BatchNormalization into is refused, naming the computed constant', async () => {
+    const error = await model.runWithGrad({ x: ref['input.x']! }, { of: 'y', wrt: ['conv.weight'] }).catch((e: unknown) => e);
+    expect(MechintError.isInstance(error) && error.code).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toMatch(/^'conv\.weight' is not in the file: the exporter's constant folding replaced it by 'onnx::Conv_26' of Conv node '\/conv\/Conv'/);
+  });
+
+  it('the folded BatchNormalization’s own parameters say where they went', async () => {
+    const error = await model.runWithGrad({ x: ref['input.x']! }, { of: 'y', wrt: ['bn.weight'] }).catch((e: unknown) => e);
+    expect(MechintError.isInstance(error) && error.code).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toMatch(/^No node of module 'bn' is left and 'bn\.weight' is not in the file: .*folds an eval-mode BatchNormalization into the Conv before it \(computed weights such as 'onnx::Conv_26'/);
+  });
+
+  it('a name that is neither a value nor a renamed parameter is still UNKNOWN_HOOK', async () => {
+    const error = await model.runWithGrad({ x: ref['input.x']! }, { of: 'y', wrt: ['fc.scale'] }).catch((e: unknown) => e);
+    expect(MechintError.isInstance(error) && error.code).toBe('UNKNOWN_HOOK');
   });
 });

@@ -151,14 +151,14 @@ describe('refusals', () => {
   });
 });
 
-describe('TSDoc examples of upgradeOpset and modelParameters', () => {
+describe('TSDoc examples of upgradeOpset, modelParameters and torchParameterAlias', () => {
   const examples = [
     ...tsdocExamples(new URL('../src/onnx/', import.meta.url)).filter(([name]) => name.startsWith('upgrade-opset.ts')),
     ...tsdocExamples(new URL('../src/grad/', import.meta.url)).filter(([name]) => name.startsWith('parameters.ts')),
   ];
 
   it('exist', () => {
-    expect(examples.length).toBe(2);
+    expect(examples.length).toBe(3);
   });
 
   it.each(examples)('%s runs and prints what it says', async (name, code) => {

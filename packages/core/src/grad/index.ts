@@ -7,4 +7,4 @@ export { GradContext, type GradRule } from './context.js';
 export { NON_DIFFERENTIABLE, differentiableOps, registerGradRule } from './rules/index.js';
 export { NEWEST_GRAD_OPSET, gradRuleOpsets } from './rules/opsets.js';
 export { unrollRecurrent } from './unroll.js';
-export { modelParameters, type Parameter } from './parameters.js';
+export { modelParameters, torchParameterAlias, type Parameter, type TorchParameterAlias } from './parameters.js';

@@ -20,6 +20,7 @@ import { GRAD_SEED_INPUT, gradients, type GradientGraph } from '../grad/gradient
 import { denseFromRows } from '../grad/dense-rows.js';
 import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
+import { torchParameterAlias, transposeMatrix } from '../grad/parameters.js';
 import { readModelSource } from './model-source.js';
 import { assertLoadable } from './load-check.js';
 import { describeConflicts, inputDims, probeValues, staticMeta, type ProbeResult } from './probe.js';
@@ -260,7 +261,9 @@ export class HookedModel {
    */
   async runWithGrad(feeds: Readonly<Record<string, Tensor>>, options: RunWithGradOptions): Promise<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
     const of = this.valueOf(options.of);
-    const wrt = options.wrt.map((w) => this.valueOf(w));
+    // A torch parameter name the exporter renamed (and maybe transposed) resolves to its initializer.
+    const aliases = options.wrt.map((w) => (this.model.graph.has(w) || this.hookPoints.some((h) => h.name === w) ? undefined : torchParameterAlias(this.model, w)));
+    const wrt = options.wrt.map((w, i) => aliases[i]?.value ?? this.valueOf(w));
     const overrides = options.overrides ?? {};
     const nodeOverrides = options.nodeOverrides ?? {};
     const steps = this.stepsOf(this.dimsOf(feeds)) ?? (await this.bodyStepsOf(feeds));
@@ -281,7 +284,7 @@ export class HookedModel {
     };
     return {
       outputs: Object.fromEntries(graphOutputs.map((o) => [o, result[o]!])),
-      grads: Object.fromEntries(options.wrt.map((w, i) => [w, gradOf(wrt[i]!)])),
+      grads: Object.fromEntries(options.wrt.map((w, i) => [w, aliases[i]?.transpose === true ? transposeMatrix(gradOf(wrt[i]!)) : gradOf(wrt[i]!)])),
     };
   }
 
