@@ -12,7 +12,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Splicer } from '../hooks/splicer.js';
 import { ancestors, descendants } from '../hooks/dataflow.js';
 import { GradContext, type GradRule } from './context.js';
-import { NON_DIFFERENTIABLE, gradRule } from './rules/index.js';
+import { NON_DIFFERENTIABLE, gradRule, isStraightThrough } from './rules/index.js';
 import { isRecurrent, unrollRecurrent } from './unroll.js';
 
 /** Options of {@link gradients}. */
@@ -50,6 +50,13 @@ export interface GradientsOptions {
    * then moves 128 rows, not 154 MB. Defaults to false.
    */
   rowSparse?: boolean;
+  /**
+   * How quantize steps (`QuantizeLinear`, `DynamicQuantizeLinear`) on the way are differentiated:
+   * `'straight-through'` (default) treats each as the identity seen through its scale — the
+   * gradient with respect to a float activation is then that of the network on its dequantized
+   * weights; `'refuse'` throws `UNSUPPORTED_OP` naming the node instead.
+   */
+  quantized?: 'straight-through' | 'refuse';
 }
 
 /** A row-sparse gradient: `dense[indices[i]] += values[i]` over a zero table of the parameter's shape. */
@@ -135,7 +142,7 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     const needs = node.input.map((i) => i !== '' && relevant.has(i));
     const nodeRule = options.nodeOverrides?.[node.name];
     if (!needs.some(Boolean) || (nodeRule === undefined && NON_DIFFERENTIABLE.has(node.opType))) continue;
-    const rule = nodeRule ?? ruleFor(node, options.overrides, () => pathThrough(graph, node, options.wrt, options.of));
+    const rule = nodeRule ?? ruleFor(node, options, () => pathThrough(graph, node, options.wrt, options.of));
     const inputGrads = rule(new GradContext(graph, splicer, node, opset, outputGrads, needs, shapes));
     node.input.forEach((input, i) => {
       const g = inputGrads[i];
@@ -210,8 +217,17 @@ function unrollOnPath(model: ModelIR, options: GradientsOptions): ModelIR {
   return unrollRecurrent(model, options.steps);
 }
 
-function ruleFor(node: NodeProto, overrides: GradientsOptions['overrides'], path: () => string[]): GradRule {
-  const rule = overrides?.[node.opType] ?? (node.domain === '' || node.domain === 'ai.onnx' ? gradRule(node.opType) : undefined);
+function ruleFor(node: NodeProto, options: GradientsOptions, path: () => string[]): GradRule {
+  const override = options.overrides?.[node.opType];
+  if (override === undefined && options.quantized === 'refuse' && isStraightThrough(node.opType, node.domain)) {
+    const route = path();
+    throw new MechintError(
+      'UNSUPPORTED_OP',
+      `${node.opType} node '${node.name}' rounds its input, on the path ${route.join(' → ')}; with quantized: 'refuse' it is not differentiated. Pass quantized: 'straight-through' to treat it as the identity.`,
+      { details: { opType: node.opType, node: node.name, path: route } },
+    );
+  }
+  const rule = override ?? gradRule(node.opType, node.domain);
   if (rule !== undefined) return rule;
   const route = path();
   throw new MechintError(

@@ -4,5 +4,5 @@
 export { GRAD_SEED_INPUT, gradients, type GradientGraph, type GradientsOptions, type RowGradient } from './gradients.js';
 export { denseFromRows } from './dense-rows.js';
 export { GradContext, type GradRule } from './context.js';
-export { NON_DIFFERENTIABLE, differentiableOps, registerGradRule } from './rules/index.js';
+export { NON_DIFFERENTIABLE, differentiableOps, quantizedOps, registerGradRule } from './rules/index.js';
 export { unrollRecurrent } from './unroll.js';

@@ -1,0 +1,92 @@
+/**
+ * Gradient rules of quantized graphs. Dequantization, integer matrix products and 4-bit weight
+ * products are differentiated exactly, as the real-valued maps they compute (`(q − zero)·scale`,
+ * `(A − a₀)(B − b₀)`); the rounding steps (`QuantizeLinear`, `DynamicQuantizeLinear`) are treated
+ * straight-through: as the identity `x ↦ x` seen through their scale (g_x = g_q / scale), ignoring
+ * rounding, clipping and the dependence of a dynamic scale on x. The gradient with respect to a
+ * float activation is then that of the same network with dequantized weights. `gradients(...,
+ * { quantized: 'refuse' })` refuses the straight-through steps instead.
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import type { GradContext, GradRule } from '../context.js';
+
+/** `scale` shaped to broadcast along `axis` of a tensor of rank `rank` (a scalar as it is). */
+function alongAxis(ctx: GradContext, scale: string, like: string): string {
+  const scaleRank = ctx.rankOf(scale);
+  if (scaleRank === 0) return scale;
+  if (ctx.attrInt('block_size', 0) !== 0) ctx.unsupported('blocked quantization (block_size)');
+  const rank = ctx.rankOf(like) ?? ctx.unsupported('a per-axis scale on an input of unknown rank');
+  if (scaleRank === undefined) ctx.unsupported('a scale of unknown rank');
+  const axis = ctx.attrInt('axis', 1);
+  const positive = axis < 0 ? axis + rank : axis;
+  return ctx.op('Reshape', [scale, ctx.ints([-1, ...new Array<number>(rank - positive - 1).fill(1)])]);
+}
+
+/** `v` (an integer tensor) as float, minus its zero point when there is one. */
+function centred(ctx: GradContext, v: string, zero: string, like: string, zeroShape: readonly number[]): string {
+  const f = ctx.castLike(v, like);
+  return zero === '' ? f : ctx.op('Sub', [f, ctx.op('Reshape', [ctx.castLike(zero, like), ctx.ints(zeroShape)])]);
+}
+
+/** `x` with its last two axes swapped. */
+function swapLast(ctx: GradContext, x: string): string {
+  return ctx.op('Einsum', [x], { equation: '...ij->...ji' });
+}
+
+/** Rules of default-domain operators of quantized graphs. */
+export const QUANTIZED_RULES: Readonly<Record<string, GradRule>> = {
+  /** y = (x − zero)·scale: g_x = g·scale (x is integer: this is the straight-through gradient a quantize step upstream divides again), g_scale = Σ g·(x − zero). */
+  DequantizeLinear: (ctx) => {
+    const g = ctx.grad(0)!;
+    const [x, scale, zero] = [ctx.input(0), ctx.input(1), ctx.input(2)];
+    const s = alongAxis(ctx, scale, x);
+    const gx = ctx.needs(0) ? ctx.op('Mul', [g, s]) : undefined;
+    let gScale: string | undefined;
+    if (ctx.needs(1)) {
+      const xf = ctx.castLike(x, g);
+      const shifted = zero === '' ? xf : ctx.op('Sub', [xf, alongAxis(ctx, ctx.castLike(zero, g), x)]);
+      gScale = ctx.op('Reshape', [ctx.reduceLike(ctx.op('Mul', [g, shifted]), s, x), ctx.shape(scale)]);
+    }
+    return [gx, gScale];
+  },
+  /** Straight-through: q ≈ x / scale + zero, so g_x = g_q / scale (rounding and saturation ignored). */
+  QuantizeLinear: (ctx) => [ctx.op('Div', [ctx.castLike(ctx.grad(0)!, ctx.input(1)), alongAxis(ctx, ctx.input(1), ctx.input(0))])],
+  /**
+   * Straight-through: g_x = g_y / y_scale. The scale and zero point, functions of x's range, count
+   * as constants: with them, x = y_scale·(y − y_zero) exactly as straight-through assumes.
+   */
+  DynamicQuantizeLinear: (ctx) => [ctx.grad(0) === undefined ? undefined : ctx.op('Div', [ctx.grad(0)!, ctx.output(1)])],
+  /** Y = (A − a₀)(B − b₀) over the reals (a₀ per row of A or scalar, b₀ per column of B or scalar). */
+  MatMulInteger: (ctx) => {
+    const g = ctx.grad(0)!;
+    const [a, b] = [ctx.input(0), ctx.input(1)];
+    const ga = ctx.needs(0) ? ctx.reduceLike(ctx.op('MatMul', [g, swapLast(ctx, centred(ctx, b, ctx.input(3), g, [1, -1]))]), a, undefined) : undefined;
+    const gb = ctx.needs(1) ? ctx.reduceLike(ctx.op('MatMul', [swapLast(ctx, centred(ctx, a, ctx.input(2), g, [-1, 1])), g]), b, undefined) : undefined;
+    return [ga, gb];
+  },
+};
+
+/** Rules of `com.microsoft` operators of quantized graphs. */
+export const QUANTIZED_CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
+  /**
+   * MatMulNBits: Y = A·Wᵀ (+ bias) with W [N, K] dequantized from blocks of `bits`-bit integers.
+   * Wᵀ is read by running the same op on the K×K identity (without the bias), so every
+   * quantization layout onnxruntime supports is handled by onnxruntime itself.
+   */
+  MatMulNBits: (ctx) => {
+    if (ctx.needs(1) || ctx.needs(2) || ctx.needs(3)) ctx.unsupported('gradients with respect to the packed weights, scales or zero points');
+    const g = ctx.grad(0)!;
+    const k = ctx.attrInt('K', 0);
+    const eye = Float32Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0));
+    const identity = ctx.castLike(ctx.constant(Tensor.from(eye, [k, k])), ctx.input(0));
+    const inputs = [identity, ...ctx.node.input.slice(1, 5)];
+    const [weightT] = ctx.replay(inputs, 1);
+    const ga = ctx.needs(0) ? ctx.op('MatMul', [g, ctx.op('Transpose', [weightT!], { perm: [1n, 0n] })]) : undefined;
+    const bias = ctx.input(5);
+    const gBias = bias !== '' && ctx.needs(5) ? ctx.reduceLike(g, bias) : undefined;
+    return [ga, undefined, undefined, undefined, undefined, gBias];
+  },
+};
+
+/** The operators whose rules are straight-through (refused under `quantized: 'refuse'`), by domain. */
+export const STRAIGHT_THROUGH_OPS = { default: ['QuantizeLinear', 'DynamicQuantizeLinear'], contrib: [] as string[] } as const;
