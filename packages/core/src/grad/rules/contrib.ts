@@ -4,7 +4,6 @@
  * docs/ContribOperators.md. Every rule is exact (no approximation beyond the forward op's own).
  */
 import type { GradContext, GradRule } from '../context.js';
-import { REDUCE_RULES } from './reduce.js';
 
 /** d/dx of the exact (erf) GELU, x·Φ(x): Φ(x) + x·φ(x). */
 function erfGeluSlope(ctx: GradContext, x: string): string {
@@ -77,12 +76,12 @@ function skipNorm(rms: boolean): GradRule {
     const { gx, gScale, gBias } = normBackward(ctx, sum, g, gamma, beta, rms);
     const gs = ctx.grad(3) === undefined ? gx : ctx.op('Add', [gx, ctx.grad(3)!]);
     const grads: (string | undefined)[] = [
-      ctx.needs(0) ? ctx.reduceLike(gs, input, sum) : undefined,
-      ctx.needs(1) ? ctx.reduceLike(gs, skip, sum) : undefined,
+      ctx.needs(0) ? gs : undefined,
+      ctx.needs(1) ? ctx.reduceLike(gs, skip, input) : undefined,
       ctx.needs(2) ? gScale : undefined,
     ];
     if (!rms) grads.push(ctx.needs(3) ? gBias : undefined);
-    grads.push(bias !== '' && ctx.needs(biasIndex) ? ctx.reduceLike(gs, bias, sum) : undefined);
+    grads.push(bias !== '' && ctx.needs(biasIndex) ? ctx.reduceLike(gs, bias, input) : undefined);
     return grads;
   };
 }
@@ -110,25 +109,8 @@ export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
     const slope = ctx.op('Mul', [s, ctx.op('Add', [ctx.scalar(1, x), ctx.op('Mul', [ax, ctx.op('Sub', [ctx.scalar(1, x), s])])])]);
     return [ctx.op('Mul', [ctx.grad(0)!, slope])];
   },
-  /** BiasAdd(X, bias, skip) = X + bias + skip. */
-  BiasAdd: (ctx) => {
-    const g = ctx.grad(0)!;
-    return [ctx.needs(0) ? ctx.reduceLike(g, ctx.input(0)) : undefined, ctx.needs(1) ? ctx.reduceLike(g, ctx.input(1)) : undefined, ctx.needs(2) ? ctx.reduceLike(g, ctx.input(2)) : undefined];
-  },
-  /** BiasSplitGelu(X, bias): (X + bias) split in halves l, r on the last axis; Y = l · Gelu(r). */
-  BiasSplitGelu: (ctx) => {
-    const g = ctx.grad(0)!;
-    const [l, r] = ctx.ops('Split', [ctx.op('Add', [ctx.input(0), ctx.input(1)])], ctx.opset >= 18 ? { axis: -1n, num_outputs: 2n } : { axis: -1n }, 2) as [string, string];
-    const gl = ctx.op('Mul', [g, ctx.op('Mul', [r, ctx.op('Mul', [ctx.scalar(0.5, r), ctx.op('Add', [ctx.scalar(1, r), ctx.op('Erf', [ctx.op('Mul', [r, ctx.scalar(Math.SQRT1_2, r)])])])])])]);
-    const gr = ctx.op('Mul', [ctx.op('Mul', [g, l]), erfGeluSlope(ctx, r)]);
-    const gx = ctx.op('Concat', [gl, gr], { axis: -1n });
-    return [ctx.needs(0) ? gx : undefined, ctx.needs(1) ? ctx.reduceLike(gx, ctx.input(1), ctx.input(0)) : undefined];
-  },
   SkipLayerNormalization: skipNorm(false),
   SkipSimplifiedLayerNormalization: skipNorm(true),
-  SimplifiedLayerNormalization: simplifiedNorm,
-  /** The contrib LayerNormalization has the standard operator's semantics. */
-  LayerNormalization: (ctx) => REDUCE_RULES['LayerNormalization']!(ctx),
   /**
    * RotaryEmbedding(input, position_ids, cos_cache, sin_cache) rotates each pair of the first
    * `rotary_embedding_dim` features by the position's angle θ (the rest passes unchanged): a linear
@@ -141,7 +123,11 @@ export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
   },
 };
 
-/** Operators that onnxruntime registers in the default domain although ONNX does not define them there (the transformer optimizer writes them so). */
+/**
+ * Operators that onnxruntime registers in the default domain although ONNX does not define them
+ * there (its transformer optimizer writes them so; there is no `com.microsoft` form). Its
+ * `LayerNormalization` of the default domain before opset 17 has the standard operator's rule.
+ */
 export const ORT_DEFAULT_DOMAIN_RULES: Readonly<Record<string, GradRule>> = {
   SimplifiedLayerNormalization: simplifiedNorm,
 };
