@@ -14,6 +14,7 @@ import { ancestors, descendants } from '../hooks/dataflow.js';
 import { GradContext, type GradRule } from './context.js';
 import { NON_DIFFERENTIABLE, gradRule, isStraightThrough } from './rules/index.js';
 import { isRecurrent, unrollRecurrent } from './unroll.js';
+import { exposeFusedSums } from './rules/contrib.js';
 
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
@@ -109,7 +110,7 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
   if (options.wrt.length === 0) throw new MechintError('INVALID_ARGUMENT', 'wrt lists no value; name at least one input, parameter or hook point.');
   const opset = model.opset() ?? 17;
   if (opset < 13) throw new MechintError('UNSUPPORTED_OP', `Gradients need opset 13 or later (axes as inputs); this model imports opset ${opset}.`);
-  const variant = unrollOnPath(model, options);
+  const variant = exposeFusedSums(unrollOnPath(model, options), options.wrt);
   const graph = variant.graph;
   const order = graph.topologicalOrder();
   const upstream = ancestors(graph, options.of);

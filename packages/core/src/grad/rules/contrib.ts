@@ -3,6 +3,8 @@
  * (GELU variants, fused layer norms, rotary embeddings), with their semantics as in onnxruntime's
  * docs/ContribOperators.md. Every rule is exact (no approximation beyond the forward op's own).
  */
+import type { ModelIR } from '../../onnx/model.js';
+import { Splicer } from '../../hooks/splicer.js';
 import type { GradContext, GradRule } from '../context.js';
 
 /** d/dx of the exact (erf) GELU, x·Φ(x): Φ(x) + x·φ(x). */
@@ -131,3 +133,34 @@ export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
 export const ORT_DEFAULT_DOMAIN_RULES: Readonly<Record<string, GradRule>> = {
   SimplifiedLayerNormalization: simplifiedNorm,
 };
+
+const FUSED_SUMS = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormalization']);
+
+/**
+ * Splits the residual sum out of every Skip(Simplified)LayerNormalization whose sum output
+ * (`input_skip_bias_sum`, output 3) is in `wrt`, in place: `s = input + skip (+ bias)` becomes its own
+ * `Add` (keeping the name), and the norm reads `s` (with a zero skip). Inside the fused node the
+ * norm reads the inputs, not output 3, so without the split the gradient with respect to output 3
+ * would miss the path through the norm — the residual stream's gradient would be partial.
+ */
+export function exposeFusedSums(model: ModelIR, wrt: readonly string[]): ModelIR {
+  const wanted = new Set(wrt);
+  const graph = model.graph;
+  const targets = graph.nodes.filter((n) => n.domain === 'com.microsoft' && FUSED_SUMS.has(n.opType) && wanted.has(n.output[3] ?? ''));
+  if (targets.length === 0) return model;
+  const splicer = new Splicer(graph, model.opset() ?? 17, '__mechint_unfuse');
+  for (const node of targets) {
+    const sum = node.output[3]!;
+    const biasIndex = node.opType === 'SkipLayerNormalization' ? 4 : 3;
+    const bias = node.input[biasIndex] ?? '';
+    node.output[3] = '';
+    graph.invalidate();
+    const partial = bias === '' ? [node.input[0]!, node.input[1]!] : [splicer.op('Add', [node.input[0]!, node.input[1]!]), bias];
+    splicer.node('Add', partial, {}, [sum]);
+    node.input[0] = sum;
+    node.input[1] = splicer.op('Sub', [sum, sum]);
+    if (bias !== '') node.input[biasIndex] = '';
+    graph.invalidate();
+  }
+  return model;
+}
