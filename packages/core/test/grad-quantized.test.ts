@@ -1,4 +1,5 @@
 import { GraphBuilder, MechintError, Tensor, attr, gradients, quantizedOps } from '../src/index.node.js';
+import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
 import { cpuBackend, expectGradientsMatch, testData } from './helpers/gradcheck.js';
 import { mulberry32 } from './helpers/random.js';
 
@@ -114,5 +115,20 @@ describe('straight-through steps, against the dequantized network', () => {
       { opType: 'MatMulInteger', domain: '', straightThrough: false },
       { opType: 'QuantizeLinear', domain: '', straightThrough: true },
     ]);
+  });
+});
+
+describe('TSDoc examples of the rule registry', () => {
+  const examples = tsdocExamples(new URL('../src/grad/rules/', import.meta.url)).filter(([name, code]) => /^index\.ts/.test(name) && /differentiableOps|quantizedOps/.test(code));
+
+  it('exist', () => {
+    expect(examples.length).toBe(2);
+  });
+
+  it.each(examples)('%s runs and prints what it says', async (name, code) => {
+    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const claims = printedClaims(code);
+    expect(printed).toHaveLength(claims.length);
+    printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ')).toBe(claims[i]));
   });
 });
