@@ -97,3 +97,18 @@ describe('RotaryEmbedding (com.microsoft)', () => {
 it('every registered com.microsoft float rule is checked in this file', () => {
   expect(differentiableOps('com.microsoft').filter((op) => !covered.has(op))).toEqual([]);
 });
+
+describe('Attention (com.microsoft, packed QKV)', () => {
+  const i32 = (values: readonly number[], shape: readonly number[]) => new Tensor('int32', Int32Array.from(values), shape);
+  const attention = (mask: Tensor | null, attributes: Record<string, ReturnType<typeof attr.int>> = {}): Build => (g, { x, w, b }) =>
+    g.op('Attention', [x!, w!, b!, mask === null ? null : g.constant(mask)], { num_heads: attr.int(2), ...attributes }, MS);
+  const inputs = (seed: number) => ({ x: f32(seed, [2, 3, 8], -1, 1), w: f32(seed + 1, [8, 24], -0.5, 0.5), b: f32(seed + 2, [24], -0.5, 0.5) });
+  checks('Attention', 'Attention without a mask: input, packed weight and bias', () => ({ inputs: inputs(80), build: attention(null) }));
+  checks('Attention', 'Attention with a 1-D mask_index of end positions (as BERT exports reduce their mask to)', () => ({ inputs: inputs(83), build: attention(i32([3, 2], [2])) }));
+  checks('Attention', 'Attention with a 2-D 0/1 mask', () => ({ inputs: inputs(86), build: attention(i32([1, 1, 0, 0, 1, 1], [2, 3])) }));
+  checks('Attention', 'Attention, unidirectional (causal)', () => ({ inputs: inputs(89), build: attention(null, { unidirectional: attr.int(1) }) }));
+  checks('Attention', 'Attention with a scale attribute and qkv_hidden_sizes', () => ({
+    inputs: { x: f32(92, [2, 3, 8], -1, 1), w: f32(93, [8, 20], -0.5, 0.5), b: f32(94, [20], -0.5, 0.5) },
+    build: (g, { x, w, b }) => g.op('Attention', [x!, w!, b!], { num_heads: attr.int(2), scale: attr.float(0.3), qkv_hidden_sizes: [4n, 4n, 12n] }, MS),
+  }));
+});

@@ -78,7 +78,7 @@ async function compare(model: string, exportName: string): Promise<Record<string
   );
 }
 
-const FUSED = ['gpt2', 'gpt_neox', 'llama', 'vit'] as const;
+const FUSED = ['gpt2', 'gpt_neox', 'llama', 'bert', 'vit', 'whisper_encoder'] as const;
 const QUANTIZED = ['gpt2', 'gpt_neox', 'llama'] as const;
 
 describe('plain exports (TorchScript, dynamo) of the same references', () => {
@@ -97,7 +97,7 @@ describe('plain exports (TorchScript, dynamo) of the same references', () => {
   }
 });
 
-describe('fused exports (SkipLayerNormalization, FastGelu, BiasGelu, RotaryEmbedding, SkipSimplifiedLayerNormalization, SimplifiedLayerNormalization)', () => {
+describe('fused exports (Attention, SkipLayerNormalization, FastGelu, BiasGelu, Gelu, RotaryEmbedding, SkipSimplifiedLayerNormalization, SimplifiedLayerNormalization)', () => {
   for (const model of FUSED) {
     it(`${model}: input or embedding, block outputs and last-block weights agree with torch autograd to 1e-4`, async () => {
       const gaps = await compare(model, 'fused');
@@ -133,8 +133,6 @@ describe('quantized exports (DynamicQuantizeLinear + MatMulInteger, DequantizeLi
 
 describe('fused and quantized ops without a rule yet are refused with the op and node, never zeros', () => {
   const cases: [string, string, RegExp][] = [
-    ['bert', 'fused.onnx', /com\.microsoft\.Attention/],
-    ['whisper_encoder', 'fused.onnx', /com\.microsoft\.Attention/],
     ['bert', 'quantized.onnx', /com\.microsoft\.QAttention/],
     ['vit', 'quantized.onnx', /ConvInteger/],
   ];

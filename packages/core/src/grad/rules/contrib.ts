@@ -5,6 +5,7 @@
  */
 import type { ModelIR } from '../../onnx/model.js';
 import { Splicer } from '../../hooks/splicer.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { GradContext, GradRule } from '../context.js';
 
 /** d/dx of the exact (erf) GELU, x·Φ(x): Φ(x) + x·φ(x). */
@@ -95,6 +96,112 @@ const simplifiedNorm: GradRule = (ctx) => {
   return [ctx.needs(0) ? gx : undefined, ctx.needs(1) ? gScale : undefined];
 };
 
+/**
+ * The rank of `value`: known, or followed through the nodes that build attention masks (Cast,
+ * Reduce* with constant axes, ConstantOfShape of a Shape).
+ */
+function rankOf(ctx: GradContext, value: string, depth = 0): number | undefined {
+  const known = ctx.rankOf(value);
+  const producer = ctx.producerOf(value);
+  if (known !== undefined || producer === undefined || depth > 8) return known;
+  const input = producer.input[0] ?? '';
+  if (['Cast', 'Identity', 'Not', 'Equal', 'Greater', 'Less', 'Where'].includes(producer.opType)) return rankOf(ctx, input, depth + 1);
+  if (producer.opType === 'Shape') return 1;
+  if (producer.opType === 'ConstantOfShape') {
+    const source = ctx.producerOf(input);
+    return source?.opType === 'Shape' && source.attribute.length === 0 ? rankOf(ctx, source.input[0]!, depth + 1) : undefined;
+  }
+  if (producer.opType.startsWith('Reduce')) {
+    const keep = (producer.attribute.find((a) => a.name === 'keepdims')?.i ?? 1n) === 1n;
+    const axes = producer.input[1] ? ctx.constantInts(producer.input[1]) : producer.attribute.find((a) => a.name === 'axes')?.ints.map(Number);
+    const rank = rankOf(ctx, input, depth + 1);
+    return keep ? rank : axes === undefined || rank === undefined ? undefined : rank - axes.length;
+  }
+  return undefined;
+}
+
+/**
+ * The additive mask of an Attention node on scores `[B, N, S, T]`: `mask_filter_value` (default
+ * −10000) where `mask_index` (end positions `[B]` or end and start positions `[2B]`, or a 0/1 mask
+ * `[B, T]` or `[B, S, T]`) or `unidirectional` masks a key, else 0; `undefined` when nothing is masked.
+ */
+function attentionMask(ctx: GradContext, scores: string): string | undefined {
+  const mask = ctx.input(3);
+  const unidirectional = ctx.attrInt('unidirectional', 0) === 1;
+  if (mask === '' && !unidirectional) return undefined;
+  const keys = ctx.op('Slice', [ctx.shape(scores), ctx.ints([3]), ctx.ints([4])]);
+  const keeps: string[] = [];
+  if (mask !== '') {
+    const rank = rankOf(ctx, mask) ?? ctx.unsupported('a mask_index of unknown rank');
+    const m = ctx.op('Cast', [mask], { to: 7n });
+    if (rank === 1) {
+      const batch = ctx.op('Slice', [ctx.shape(scores), ctx.ints([0]), ctx.ints([1])]);
+      const padded = ctx.op('Concat', [m, ctx.op('ConstantOfShape', [batch], { value: Tensor.from([0n], [1], 'int64') })], { axis: 0n });
+      const end = ctx.op('Slice', [padded, ctx.ints([0]), batch]);
+      const start = ctx.op('Slice', [padded, batch, ctx.op('Add', [batch, batch])]);
+      const j = ctx.op('Range', [ctx.int(0), ctx.op('Squeeze', [keys, ctx.ints([0])]), ctx.int(1)]);
+      const inRange = ctx.op('And', [ctx.op('Less', [j, ctx.unsqueeze(end, [1])]), ctx.op('Not', [ctx.op('Less', [j, ctx.unsqueeze(start, [1])])])]);
+      keeps.push(ctx.unsqueeze(inRange, [1, 2]));
+    } else if (rank === 2 || rank === 3) {
+      const nonzero = ctx.op('Not', [ctx.op('Equal', [m, ctx.constant(Tensor.from([0n], [], 'int64'))])]);
+      keeps.push(ctx.unsqueeze(nonzero, rank === 2 ? [1, 2] : [1]));
+    } else ctx.unsupported(`a ${rank}-D mask_index`);
+  }
+  if (unidirectional) {
+    const square = ctx.op('Slice', [ctx.shape(scores), ctx.ints([2]), ctx.ints([4])]);
+    const ones = ctx.op('ConstantOfShape', [square], { value: Tensor.from([1n], [1], 'int64') });
+    keeps.push(ctx.op('Cast', [ctx.op('Trilu', [ones], { upper: 0n })], { to: 9n }));
+  }
+  const keep = keeps.length === 1 ? keeps[0]! : ctx.op('And', [keeps[0]!, keeps[1]!]);
+  return ctx.op('Where', [keep, ctx.scalar(0, scores), ctx.scalar(ctx.attrFloat('mask_filter_value', -10000), scores)]);
+}
+
+/**
+ * Attention (com.microsoft, BERT-style self-attention with packed QKV weights): recomputes
+ * q, k, v and the attention pattern P = softmax(q·kᵀ·scale + mask + attention_bias), then the usual
+ * backward pass: dP = dO·vᵀ, dv = Pᵀ·dO, dS = P ⊙ (dP − Σ dP ⊙ P), dq = dS·k·scale, dk = dSᵀ·q·scale,
+ * and the packed projection's gradients.
+ */
+const attention: GradRule = (ctx) => {
+  if (ctx.input(4) !== '') ctx.unsupported('a past key / value state');
+  if (ctx.attrInt('do_rotary', 0) !== 0) ctx.unsupported('do_rotary');
+  if (ctx.grad(1) !== undefined) ctx.unsupported('gradients flowing into the present state');
+  if (ctx.needs(5)) ctx.unsupported('gradients with respect to attention_bias');
+  const [x, w, bias, attentionBias] = [ctx.input(0), ctx.input(1), ctx.input(2), ctx.input(5)];
+  const heads = ctx.attrInt('num_heads', 0);
+  const wShape = ctx.shapeOf(w);
+  const known = (d: unknown): number => (typeof d === 'number' ? d : ctx.unsupported('a weight of unknown shape'));
+  const [din, total] = [known(wShape?.[0]), known(wShape?.[1])];
+  const sizes = ctx.attrInts('qkv_hidden_sizes') ?? [total / 3, total / 3, total / 3];
+  const scale = ctx.attrFloat('scale', 0) || 1 / Math.sqrt(sizes[0]! / heads);
+  const projected = ctx.op('MatMul', [x, w]);
+  const qkv = bias === '' ? projected : ctx.op('Add', [projected, bias]);
+  const split = ctx.ops('Split', [qkv, ctx.ints(sizes)], { axis: -1n }, 3);
+  const perm = { perm: [0n, 2n, 1n, 3n] };
+  const toHeads = (t: string) => ctx.op('Transpose', [ctx.op('Reshape', [t, ctx.ints([0, 0, heads, -1])])], perm);
+  const fromHeads = (t: string) => ctx.op('Reshape', [ctx.op('Transpose', [t], perm), ctx.ints([0, 0, -1])]);
+  const swap = (t: string) => ctx.op('Transpose', [t], { perm: [0n, 1n, 3n, 2n] });
+  const [q, k, v] = split.map(toHeads) as [string, string, string];
+  let scores = ctx.op('Mul', [ctx.op('MatMul', [q, swap(k)]), ctx.scalar(scale, x)]);
+  const mask = attentionMask(ctx, scores);
+  if (mask !== undefined) scores = ctx.op('Add', [scores, mask]);
+  if (attentionBias !== '') scores = ctx.op('Add', [scores, attentionBias]);
+  const p = ctx.op('Softmax', [scores], { axis: -1n });
+  const g = toHeads(ctx.grad(0)!);
+  const gp = ctx.op('MatMul', [g, swap(v)]);
+  const gv = ctx.op('MatMul', [swap(p), g]);
+  const gs = ctx.op('Mul', [p, ctx.op('Sub', [gp, ctx.reduceSum(ctx.op('Mul', [gp, p]), [-1], true)])]);
+  const gq = ctx.op('Mul', [ctx.op('MatMul', [gs, k]), ctx.scalar(scale, x)]);
+  const gk = ctx.op('Mul', [ctx.op('MatMul', [swap(gs), q]), ctx.scalar(scale, x)]);
+  const gqkv = ctx.op('Concat', [fromHeads(gq), fromHeads(gk), fromHeads(gv)], { axis: -1n });
+  const rows = ctx.op('Reshape', [gqkv, ctx.ints([-1, total])]);
+  return [
+    ctx.needs(0) ? ctx.op('MatMul', [gqkv, ctx.op('Transpose', [w], { perm: [1n, 0n] })]) : undefined,
+    ctx.needs(1) ? ctx.op('Gemm', [ctx.op('Reshape', [x, ctx.ints([-1, din])]), rows], { transA: 1n }) : undefined,
+    bias !== '' && ctx.needs(2) ? ctx.reduceSum(rows, [0], false) : undefined,
+  ];
+};
+
 /** Rules of `com.microsoft` operators, by operator type. */
 export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
   /** Gelu: exact x·Φ(x). */
@@ -111,6 +218,7 @@ export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
     const slope = ctx.op('Mul', [s, ctx.op('Add', [ctx.scalar(1, x), ctx.op('Mul', [ax, ctx.op('Sub', [ctx.scalar(1, x), s])])])]);
     return [ctx.op('Mul', [ctx.grad(0)!, slope])];
   },
+  Attention: attention,
   SkipLayerNormalization: skipNorm(false),
   SkipSimplifiedLayerNormalization: skipNorm(true),
   /**
