@@ -13,10 +13,10 @@ import { mulberry32 } from './helpers/random.js';
 
 const LINEAR_F32 = { h: 1e-2, rtol: 1e-3, atol: 1e-4 } as const;
 const f32 = (seed: number, shape: readonly number[], lo = -1, hi = 1) => testData(seed).uniform(shape, lo, hi, { dtype: 'float32' });
-const ints = (seed: number, shape: readonly number[], dtype: 'int8' | 'uint8') => {
+const ints = (seed: number, shape: readonly number[], dtype: 'int8' | 'uint8', span = 128) => {
   const rng = mulberry32(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  const data = dtype === 'int8' ? Int8Array.from({ length: size }, () => Math.floor(rng() * 256) - 128) : Uint8Array.from({ length: size }, () => Math.floor(rng() * 256));
+  const data = dtype === 'int8' ? Int8Array.from({ length: size }, () => Math.floor(rng() * 2 * span) - span) : Uint8Array.from({ length: size }, () => Math.floor(rng() * 256));
   return new Tensor(dtype, data, shape);
 };
 
@@ -110,11 +110,53 @@ describe('straight-through steps, against the dequantized network', () => {
   it('quantizedOps lists the rules of quantized graphs and marks the straight-through ones', () => {
     expect(quantizedOps()).toEqual([
       { opType: 'MatMulNBits', domain: 'com.microsoft', straightThrough: false },
+      { opType: 'QAttention', domain: 'com.microsoft', straightThrough: false },
       { opType: 'DequantizeLinear', domain: '', straightThrough: false },
       { opType: 'DynamicQuantizeLinear', domain: '', straightThrough: true },
       { opType: 'MatMulInteger', domain: '', straightThrough: false },
       { opType: 'QuantizeLinear', domain: '', straightThrough: true },
     ]);
+  });
+});
+
+describe('QAttention', () => {
+  // x → DynamicQuantizeLinear → QAttention(int8 weight): straight-through, the gradient of x is
+  // that of com.microsoft Attention on the dequantized weight at the fake-quantized input — built
+  // here as that Attention graph (whose own rule is checked by central differences in
+  // grad-contrib.test.ts), fed the fake-quantized x.
+  // Weights in [−40, 40): onnxruntime's u8×s8 kernels add pairs of products in int16, which
+  // saturates for full-range int8 weights on CPUs without VNNI; these stay exact.
+  const W = ints(21, [8, 24], 'int8', 40);
+  const [ws, w0] = [0.01, 3];
+  const bias = f32(22, [24], -0.5, 0.5);
+  const x = f32(23, [2, 3, 8]);
+  const mask = new Tensor('int32', Int32Array.from([3, 2]), [2]);
+
+  it("QAttention's input gradient is Attention's on the dequantized weight at the fake-quantized input", async () => {
+    const g = new GraphBuilder({ opset: 17 });
+    const input = g.input('x', 'float32', [2, 3, 8]);
+    const [q, sx, zx] = g.op('DynamicQuantizeLinear', [input], {}, { outputs: 3, dtypes: ['uint8', 'float32', 'uint8'] });
+    const wScale = g.constant(Tensor.from(Float32Array.from([ws]), []));
+    const wZero = g.constant(new Tensor('int8', Int8Array.from([w0]), []));
+    const out = g.op('QAttention', [q!, g.constant(W), g.constant(bias), sx!, wScale, g.constant(mask), zx!, wZero], { num_heads: attr.int(2) }, { domain: 'com.microsoft', dtypes: 'float32' });
+    g.output(out, 'y');
+    // The fake-quantized input onnxruntime's QAttention sees: (q − z)·s.
+    g.output(g.op('Mul', [g.op('Sub', [g.op('Cast', [q!], { to: attr.int(1) }, { dtypes: 'float32' }), g.op('Cast', [zx!], { to: attr.int(1) }, { dtypes: 'float32' })]), sx!]), 'xq');
+    const { model, grads } = gradients(g.build(), { of: 'y', wrt: ['x'] });
+    const cpu = await cpuBackend();
+    const got = await (await cpu.session(model)).run({ x });
+
+    const f = new GraphBuilder({ opset: 17 });
+    const xf = f.input('xq', 'float32', [2, 3, 8]);
+    const wDeq = Tensor.from(Float32Array.from(W.data as Int8Array, (v) => ws * (v - w0)), [8, 24]);
+    f.output(f.op('Attention', [xf, f.constant(wDeq), f.constant(bias), f.constant(mask)], { num_heads: attr.int(2) }, { domain: 'com.microsoft' }), 'y');
+    const reference = gradients(f.build(), { of: 'y', wrt: ['xq'] });
+    const want = await (await cpu.session(reference.model)).run({ xq: got['xq']! });
+    const forwardGap = Array.from(got['y']!.data as Float32Array).map((v, i) => Math.abs(v - (want['y']!.data as Float32Array)[i]!));
+    expect(Math.max(...forwardGap)).toBeLessThan(1e-5);
+    const a = got[grads['x']!]!.data as Float32Array;
+    const b = want[reference.grads['xq']!]!.data as Float32Array;
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
   });
 });
 

@@ -79,7 +79,7 @@ async function compare(model: string, exportName: string): Promise<Record<string
 }
 
 const FUSED = ['gpt2', 'gpt_neox', 'llama', 'bert', 'vit', 'whisper_encoder'] as const;
-const QUANTIZED = ['gpt2', 'gpt_neox', 'llama'] as const;
+const QUANTIZED = ['gpt2', 'gpt_neox', 'llama', 'bert'] as const;
 
 describe('plain exports (TorchScript, dynamo) of the same references', () => {
   // The TorchScript exports of GPT-NeoX and Llama compute the rotary angles from Shape(embeddings)
@@ -107,7 +107,7 @@ describe('fused exports (Attention, SkipLayerNormalization, FastGelu, BiasGelu, 
   }
 });
 
-describe('quantized exports (DynamicQuantizeLinear + MatMulInteger, DequantizeLinear), straight-through', () => {
+describe('quantized exports (DynamicQuantizeLinear + MatMulInteger, QAttention, DequantizeLinear), straight-through', () => {
   for (const model of QUANTIZED) {
     it(`${model}: gradients agree with torch on the dequantized weights`, async () => {
       const forwardGap = info(model).exports['quantized']!.torch_vs_onnxruntime_max_abs!;
@@ -133,7 +133,6 @@ describe('quantized exports (DynamicQuantizeLinear + MatMulInteger, DequantizeLi
 
 describe('fused and quantized ops without a rule yet are refused with the op and node, never zeros', () => {
   const cases: [string, string, RegExp][] = [
-    ['bert', 'quantized.onnx', /com\.microsoft\.QAttention/],
     ['vit', 'quantized.onnx', /ConvInteger/],
   ];
   for (const [model, file, op] of cases) {

@@ -125,8 +125,7 @@ function rankOf(ctx: GradContext, value: string, depth = 0): number | undefined 
  * −10000) where `mask_index` (end positions `[B]` or end and start positions `[2B]`, or a 0/1 mask
  * `[B, T]` or `[B, S, T]`) or `unidirectional` masks a key, else 0; `undefined` when nothing is masked.
  */
-function attentionMask(ctx: GradContext, scores: string): string | undefined {
-  const mask = ctx.input(3);
+function attentionMask(ctx: GradContext, scores: string, mask: string): string | undefined {
   const unidirectional = ctx.attrInt('unidirectional', 0) === 1;
   if (mask === '' && !unidirectional) return undefined;
   const keys = ctx.op('Slice', [ctx.shape(scores), ctx.ints([3]), ctx.ints([4])]);
@@ -164,12 +163,28 @@ function attentionMask(ctx: GradContext, scores: string): string | undefined {
  */
 const attention: GradRule = (ctx) => {
   if (ctx.input(4) !== '') ctx.unsupported('a past key / value state');
+  if (ctx.needs(5)) ctx.unsupported('gradients with respect to attention_bias');
+  const [gx, gw, gb] = attentionGrads(ctx, { x: ctx.input(0), w: ctx.input(1), bias: ctx.input(2), mask: ctx.input(3), attentionBias: ctx.input(5) });
+  return [ctx.needs(0) ? gx : undefined, ctx.needs(1) ? gw : undefined, ctx.needs(2) ? gb : undefined];
+};
+
+/** The float operands of an attention node (absent ones `''`). */
+interface AttentionOperands {
+  x: string;
+  w: string;
+  bias: string;
+  mask: string;
+  attentionBias: string;
+  /** A value with the weight's static shape (`w` itself unless it is computed, e.g. dequantized). */
+  weightShape?: string;
+}
+
+/** Gradients of the input, packed weight and bias of a (Q)Attention node's output 0 (the weight's only when input 1 needs one, the bias's only when input 2 does). */
+export function attentionGrads(ctx: GradContext, { x, w, bias, mask: maskIndex, attentionBias, weightShape }: AttentionOperands): [string | undefined, string | undefined, string | undefined] {
   if (ctx.attrInt('do_rotary', 0) !== 0) ctx.unsupported('do_rotary');
   if (ctx.grad(1) !== undefined) ctx.unsupported('gradients flowing into the present state');
-  if (ctx.needs(5)) ctx.unsupported('gradients with respect to attention_bias');
-  const [x, w, bias, attentionBias] = [ctx.input(0), ctx.input(1), ctx.input(2), ctx.input(5)];
   const heads = ctx.attrInt('num_heads', 0);
-  const wShape = ctx.shapeOf(w);
+  const wShape = ctx.shapeOf(weightShape ?? w);
   const known = (d: unknown): number => (typeof d === 'number' ? d : ctx.unsupported('a weight of unknown shape'));
   const [din, total] = [known(wShape?.[0]), known(wShape?.[1])];
   const sizes = ctx.attrInts('qkv_hidden_sizes') ?? [total / 3, total / 3, total / 3];
@@ -183,7 +198,7 @@ const attention: GradRule = (ctx) => {
   const swap = (t: string) => ctx.op('Transpose', [t], { perm: [0n, 1n, 3n, 2n] });
   const [q, k, v] = split.map(toHeads) as [string, string, string];
   let scores = ctx.op('Mul', [ctx.op('MatMul', [q, swap(k)]), ctx.scalar(scale, x)]);
-  const mask = attentionMask(ctx, scores);
+  const mask = attentionMask(ctx, scores, maskIndex);
   if (mask !== undefined) scores = ctx.op('Add', [scores, mask]);
   if (attentionBias !== '') scores = ctx.op('Add', [scores, attentionBias]);
   const p = ctx.op('Softmax', [scores], { axis: -1n });
@@ -196,11 +211,11 @@ const attention: GradRule = (ctx) => {
   const gqkv = ctx.op('Concat', [fromHeads(gq), fromHeads(gk), fromHeads(gv)], { axis: -1n });
   const rows = ctx.op('Reshape', [gqkv, ctx.ints([-1, total])]);
   return [
-    ctx.needs(0) ? ctx.op('MatMul', [gqkv, ctx.op('Transpose', [w], { perm: [1n, 0n] })]) : undefined,
+    ctx.op('MatMul', [gqkv, ctx.op('Transpose', [w], { perm: [1n, 0n] })]),
     ctx.needs(1) ? ctx.op('Gemm', [ctx.op('Reshape', [x, ctx.ints([-1, din])]), rows], { transA: 1n }) : undefined,
     bias !== '' && ctx.needs(2) ? ctx.reduceSum(rows, [0], false) : undefined,
   ];
-};
+}
 
 /** Rules of `com.microsoft` operators, by operator type. */
 export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {

@@ -9,6 +9,7 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import type { GradContext, GradRule } from '../context.js';
+import { attentionGrads } from './contrib.js';
 
 /** `scale` shaped to broadcast along `axis` of a tensor of rank `rank` (a scalar as it is). */
 function alongAxis(ctx: GradContext, scale: string, like: string): string {
@@ -68,6 +69,23 @@ export const QUANTIZED_RULES: Readonly<Record<string, GradRule>> = {
 
 /** Rules of `com.microsoft` operators of quantized graphs. */
 export const QUANTIZED_CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
+  /**
+   * QAttention(input, weight, bias, input_scale, weight_scale, mask_index, input_zero_point,
+   * weight_zero_point, past): Attention on the dequantized input and weight, exactly; the input's
+   * gradient comes back as that of the integer input (times input_scale), for the quantize step
+   * upstream to divide again. The input's scale and zero point come from that step, which treats
+   * them as constants (straight-through), so they get none.
+   */
+  QAttention: (ctx) => {
+    if (ctx.input(8) !== '') ctx.unsupported('a past key / value state');
+    if ([1, 4, 7].some((i) => ctx.needs(i))) ctx.unsupported("gradients with respect to the quantized weight, its scale or zero point");
+    const g = ctx.grad(0)!;
+    const [xScale, wScale] = [ctx.input(3), ctx.input(4)];
+    const x = ctx.op('Mul', [centred(ctx, ctx.input(0), ctx.input(6), g, [-1]), xScale]);
+    const w = ctx.op('Mul', [centred(ctx, ctx.input(1), ctx.input(7), g, [1, -1]), ctx.op('Reshape', [wScale, ctx.ints([1, -1])])]);
+    const [gx, , gb] = attentionGrads(ctx, { x, w, bias: ctx.input(2), mask: ctx.input(5), attentionBias: '', weightShape: ctx.input(1) });
+    return [ctx.needs(0) ? ctx.op('Mul', [gx!, xScale]) : undefined, undefined, gb];
+  },
   /**
    * MatMulNBits: Y = A·Wᵀ (+ bias) with W [N, K] dequantized from blocks of `bits`-bit integers.
    * Wᵀ is read by running the same op on the K×K identity (without the bias), so every
