@@ -1,4 +1,4 @@
-import { Tensor, attr, differentiableOps, type GraphBuilder, type Value } from '../src/index.node.js';
+import { GraphBuilder, Tensor, attr, differentiableOps, gradients, type Value } from '../src/index.node.js';
 import { expectGradientsMatch, testData, type GradCheck } from './helpers/gradcheck.js';
 
 /**
@@ -111,4 +111,14 @@ describe('Attention (com.microsoft, packed QKV)', () => {
     inputs: { x: f32(92, [2, 3, 8], -1, 1), w: f32(93, [8, 20], -0.5, 0.5), b: f32(94, [20], -0.5, 0.5) },
     build: (g, { x, w, b }) => g.op('Attention', [x!, w!, b!], { num_heads: attr.int(2), scale: attr.float(0.3), qkv_hidden_sizes: [4n, 4n, 12n] }, MS),
   }));
+});
+
+it('a contrib op with no rule (EmbedLayerNormalization) on the path is refused with UNSUPPORTED_OP naming it and its node, never zeros', () => {
+  const g = new GraphBuilder({ opset: 17 });
+  const ids = g.input('ids', 'int32', [1, 3]);
+  const gamma = g.input('gamma', 'float32', [8]);
+  const table = (seed: number, rows: number) => g.constant(f32(seed, [rows, 8]));
+  const out = g.op('EmbedLayerNormalization', [ids, null, table(1, 10), table(2, 4), null, gamma, g.constant(f32(3, [8]))], {}, { ...MS, outputs: 2, dtypes: ['float32', 'int32'] })[0]!;
+  g.output(out, 'y');
+  expect(() => gradients(g.build(), { of: 'y', wrt: ['gamma'] })).toThrow(/No gradient rule for com\.microsoft\.EmbedLayerNormalization \(node '[^']+'\)/);
 });

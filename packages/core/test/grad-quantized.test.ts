@@ -111,6 +111,7 @@ describe('straight-through steps, against the dequantized network', () => {
     expect(quantizedOps()).toEqual([
       { opType: 'MatMulNBits', domain: 'com.microsoft', straightThrough: false },
       { opType: 'QAttention', domain: 'com.microsoft', straightThrough: false },
+      { opType: 'ConvInteger', domain: '', straightThrough: false },
       { opType: 'DequantizeLinear', domain: '', straightThrough: false },
       { opType: 'DynamicQuantizeLinear', domain: '', straightThrough: true },
       { opType: 'MatMulInteger', domain: '', straightThrough: false },
@@ -156,6 +157,44 @@ describe('QAttention', () => {
     expect(Math.max(...forwardGap)).toBeLessThan(1e-5);
     const a = got[grads['x']!]!.data as Float32Array;
     const b = want[reference.grads['xq']!]!.data as Float32Array;
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+  });
+});
+
+describe('ConvInteger', () => {
+  // x → DynamicQuantizeLinear → ConvInteger(int8 kernel) → Cast → · (s_x s_w), as quantize_dynamic
+  // writes a convolution: straight-through, the gradient of x is that of the float Conv (its rule
+  // checked by central differences in grad-rules.test.ts) with the dequantized kernel, at the
+  // fake-quantized input. Strides 2, asymmetric pads, a kernel zero point (onnxruntime takes a scalar one only); kernel values in
+  // [−40, 40) (no int16 saturation in onnxruntime's u8×s8 kernels).
+  const W = ints(31, [3, 2, 3, 3], 'int8', 40);
+  const ws = 0.02;
+  const w0 = new Tensor('int8', Int8Array.from([2]), []);
+  const x = f32(32, [2, 2, 7, 6]);
+  const geometry = { strides: [2n, 2n], pads: [1n, 0n, 1n, 1n] };
+
+  it("ConvInteger's input gradient is the float Conv's on the dequantized kernel at the fake-quantized input", async () => {
+    const g = new GraphBuilder({ opset: 17 });
+    const input = g.input('x', 'float32', [2, 2, 7, 6]);
+    const [q, sx, zx] = g.op('DynamicQuantizeLinear', [input], {}, { outputs: 3, dtypes: ['uint8', 'float32', 'uint8'] });
+    const conv = g.op('ConvInteger', [q!, g.constant(W), zx!, g.constant(w0)], geometry, { dtypes: 'int32' });
+    g.output(g.op('Mul', [g.op('Cast', [conv], { to: attr.int(1) }, { dtypes: 'float32' }), g.op('Mul', [sx!, g.constant(Tensor.from(Float32Array.from([ws]), []))])]), 'y');
+    g.output(g.op('Mul', [g.op('Sub', [g.op('Cast', [q!], { to: attr.int(1) }, { dtypes: 'float32' }), g.op('Cast', [zx!], { to: attr.int(1) }, { dtypes: 'float32' })]), sx!]), 'xq');
+    const { model, grads } = gradients(g.build(), { of: 'y', wrt: ['x'] });
+    const cpu = await cpuBackend();
+    const got = await (await cpu.session(model)).run({ x });
+
+    const f = new GraphBuilder({ opset: 17 });
+    const xf = f.input('xq', 'float32', [2, 2, 7, 6]);
+      const wDeq = Tensor.from(Float32Array.from(W.data as Int8Array, (v) => ws * (v - 2)), [3, 2, 3, 3]);
+    f.output(f.op('Conv', [xf, f.constant(wDeq)], geometry), 'y');
+    const reference = gradients(f.build(), { of: 'y', wrt: ['xq'] });
+    const want = await (await cpu.session(reference.model)).run({ xq: got['xq']! });
+    const forwardGap = Array.from(got['y']!.data as Float32Array).map((v, i) => Math.abs(v - (want['y']!.data as Float32Array)[i]!));
+    expect(Math.max(...forwardGap)).toBeLessThan(1e-5);
+    const a = got[grads['x']!]!.data as Float32Array;
+    const b = want[reference.grads['xq']!]!.data as Float32Array;
+    expect(a.length).toBe(x.size);
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
   });
 });

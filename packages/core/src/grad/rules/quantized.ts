@@ -34,8 +34,38 @@ function swapLast(ctx: GradContext, x: string): string {
   return ctx.op('Einsum', [x], { equation: '...ij->...ji' });
 }
 
+/**
+ * The input gradient of Y = conv(X, W) (X integer, as a real tensor): the transposed convolution of
+ * `g` with the float kernel, without pads, cut to X's elements (padded coordinate i is input element
+ * i − pad_begin) and zero-padded at the end where no window reached.
+ */
+function convInputGrad(ctx: GradContext, g: string, kernel: string, x: string): string {
+  if (ctx.attrString('auto_pad', 'NOTSET') !== 'NOTSET') ctx.unsupported("auto_pad other than 'NOTSET'");
+  const rank = ctx.rankOf(x) ?? ctx.rankOf(ctx.input(1)) ?? ctx.unsupported('an input of unknown rank');
+  const spatial = rank - 2;
+  const ones = new Array<number>(spatial).fill(1);
+  const pads = ctx.attrInts('pads') ?? new Array<number>(2 * spatial).fill(0);
+  const attributes = { strides: (ctx.attrInts('strides') ?? ones).map(BigInt), dilations: (ctx.attrInts('dilations') ?? ones).map(BigInt), group: BigInt(ctx.attrInt('group', 1)) };
+  const full = ctx.op('ConvTranspose', [g, kernel], attributes);
+  const axes = Array.from({ length: spatial }, (_, i) => i + 2);
+  const begins = pads.slice(0, spatial);
+  const size = ctx.op('Slice', [ctx.shape(x), ctx.ints([2]), ctx.ints([rank])]);
+  const cut = ctx.op('Slice', [full, ctx.ints(begins), ctx.op('Add', [size, ctx.ints(begins)]), ctx.ints(axes)]);
+  const missing = ctx.op('Sub', [ctx.shape(x), ctx.shape(cut)]);
+  return ctx.op('Pad', [cut, ctx.op('Concat', [ctx.ints(new Array<number>(rank).fill(0)), missing], { axis: 0n })]);
+}
+
 /** Rules of default-domain operators of quantized graphs. */
 export const QUANTIZED_RULES: Readonly<Record<string, GradRule>> = {
+  /** Y = conv(X − x₀, W − w₀) over the reals (w₀ per output channel or scalar): the input's gradient. */
+  ConvInteger: (ctx) => {
+    if (ctx.needs(1) || ctx.needs(3)) ctx.unsupported('gradients with respect to the integer kernel or its zero point');
+    const g = ctx.grad(0)!;
+    const w = ctx.input(1);
+    const rank = ctx.rankOf(w) ?? ctx.unsupported('a kernel of unknown rank');
+    const kernel = centred(ctx, w, ctx.input(3), g, [-1, ...new Array<number>(rank - 1).fill(1)]);
+    return [ctx.needs(0) ? convInputGrad(ctx, g, kernel, ctx.input(0)) : undefined];
+  },
   /** y = (x − zero)·scale: g_x = g·scale (x is integer: this is the straight-through gradient a quantize step upstream divides again), g_scale = Σ g·(x − zero). */
   DequantizeLinear: (ctx) => {
     const g = ctx.grad(0)!;
