@@ -1,4 +1,4 @@
-import { GraphBuilder, MechintError, Tensor, attr, gradients, quantizedOps } from '../src/index.node.js';
+import { GraphBuilder, HookedModel, MechintError, Tensor, attr, gradients, quantizedOps } from '../src/index.node.js';
 import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
 import { cpuBackend, expectGradientsMatch, testData } from './helpers/gradcheck.js';
 import { mulberry32 } from './helpers/random.js';
@@ -105,6 +105,13 @@ describe('straight-through steps, against the dequantized network', () => {
     expect((error as MechintError).code).toBe('UNSUPPORTED_OP');
     expect((error as MechintError).message).toContain(`DynamicQuantizeLinear node '${node}'`);
     expect((error as MechintError).message).toContain("quantized: 'straight-through'");
+  });
+
+  it("HookedModel.runWithGrad takes the same option: straight-through by default, 'refuse' on request", async () => {
+    const hooked = await HookedModel.load(dynamicGraph(), { backend: await cpuBackend() });
+    const { grads } = await hooked.runWithGrad({ x }, { of: 'y', wrt: ['x'] });
+    Array.from(grads['x']!.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo([...rowGrad, ...rowGrad][i]!, 5));
+    await expect(hooked.runWithGrad({ x }, { of: 'y', wrt: ['x'], quantized: 'refuse' })).rejects.toThrow(/DynamicQuantizeLinear node '[^']+' rounds its input/);
   });
 
   it('quantizedOps lists the rules of quantized graphs and marks the straight-through ones', () => {
