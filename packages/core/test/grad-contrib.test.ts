@@ -113,12 +113,33 @@ describe('Attention (com.microsoft, packed QKV)', () => {
   }));
 });
 
-it('a contrib op with no rule (EmbedLayerNormalization) on the path is refused with UNSUPPORTED_OP naming it and its node, never zeros', () => {
+describe('EmbedLayerNormalization', () => {
+  const i32 = (values: readonly number[], shape: readonly number[]) => new Tensor('int32', Int32Array.from(values), shape);
+  checks('EmbedLayerNormalization', 'EmbedLayerNormalization: word, position and segment tables, gamma, beta (ids repeat, so rows add up)', () => ({
+    inputs: { word: f32(100, [6, 8]), position: f32(101, [4, 8]), segment: f32(102, [2, 8]), gamma: f32(103, [8], 0.5, 1.5), beta: f32(104, [8]) },
+    build: (g, x) =>
+      g.op('EmbedLayerNormalization', [g.constant(i32([1, 4, 1, 5, 0, 4], [2, 3])), g.constant(i32([0, 1, 1, 0, 0, 1], [2, 3])), x['word']!, x['position']!, x['segment']!, x['gamma']!, x['beta']!], { epsilon: attr.float(1e-5) }, {
+        ...MS,
+        outputs: 2,
+        dtypes: ['float32', 'int32'],
+      })[0]!,
+  }));
+  checks('EmbedLayerNormalization', 'EmbedLayerNormalization without segments, with position_ids, and its embedding-sum output read downstream', () => ({
+    inputs: { word: f32(110, [6, 8]), position: f32(111, [4, 8]), gamma: f32(112, [8], 0.5, 1.5), beta: f32(113, [8]) },
+    build: (g, x) => {
+      const [y, , sum] = g.op('EmbedLayerNormalization', [g.constant(i32([1, 4, 1, 5, 0, 4], [2, 3])), null, x['word']!, x['position']!, null, x['gamma']!, x['beta']!, null, g.constant(i32([2, 0, 3], [1, 3]))], { epsilon: attr.float(1e-5) }, {
+        ...MS,
+        outputs: 3,
+        dtypes: ['float32', 'int32', 'float32'],
+      });
+      return g.op('Add', [y!, g.op('Mul', [sum!, sum!])]);
+    },
+  }));
+});
+
+it('a contrib op with no rule (MultiHeadAttention) on the path is refused with UNSUPPORTED_OP naming it and its node, never zeros', () => {
   const g = new GraphBuilder({ opset: 17 });
-  const ids = g.input('ids', 'int32', [1, 3]);
-  const gamma = g.input('gamma', 'float32', [8]);
-  const table = (seed: number, rows: number) => g.constant(f32(seed, [rows, 8]));
-  const out = g.op('EmbedLayerNormalization', [ids, null, table(1, 10), table(2, 4), null, gamma, g.constant(f32(3, [8]))], {}, { ...MS, outputs: 2, dtypes: ['float32', 'int32'] })[0]!;
-  g.output(out, 'y');
-  expect(() => gradients(g.build(), { of: 'y', wrt: ['gamma'] })).toThrow(/No gradient rule for com\.microsoft\.EmbedLayerNormalization \(node '[^']+'\)/);
+  const q = g.input('q', 'float32', [1, 3, 8]);
+  g.output(g.op('MultiHeadAttention', [q, g.constant(f32(1, [1, 3, 8])), g.constant(f32(2, [1, 3, 8]))], { num_heads: attr.int(2) }, MS), 'y');
+  expect(() => gradients(g.build(), { of: 'y', wrt: ['q'] })).toThrow(/No gradient rule for com\.microsoft\.MultiHeadAttention \(node '[^']+'\)/);
 });

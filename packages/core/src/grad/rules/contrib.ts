@@ -217,6 +217,36 @@ export function attentionGrads(ctx: GradContext, { x, w, bias, mask: maskIndex, 
   ];
 }
 
+/**
+ * EmbedLayerNormalization(input_ids, segment_ids?, word_embedding, position_embedding,
+ * segment_embedding?, gamma, beta, mask?, position_ids?): e = word[ids] + position[positions]
+ * (+ segment[segment_ids]), y = LayerNorm(e)·gamma + beta; output 2 is e. Positions are 0…S−1
+ * per row unless position_ids are given. The tables get their read rows' gradients added (dense).
+ */
+const embedLayerNorm: GradRule = (ctx) => {
+  if (ctx.node.attribute.every((a) => a.name !== 'epsilon')) ctx.unsupported('no epsilon attribute');
+  const [ids, segments, word, position, segmentTable, gamma, beta, , positionIds] = Array.from({ length: 9 }, (_, i) => ctx.input(i)) as [string, string, string, string, string, string, string, string, string];
+  const shape = ctx.shape(ids);
+  const indices = (v: string) => ctx.op('Cast', [v], { to: 7n });
+  const length = ctx.op('Squeeze', [ctx.op('Slice', [shape, ctx.ints([1]), ctx.ints([2])]), ctx.ints([0])]);
+  const positions = ctx.op('Expand', [positionIds === '' ? ctx.op('Range', [ctx.int(0), length, ctx.int(1)]) : indices(positionIds), shape]);
+  const reads: [string, string][] = [[word, indices(ids)], [position, positions]];
+  if (segmentTable !== '' && segments !== '') reads.push([segmentTable, indices(segments)]);
+  const parts = reads.map(([table, at]) => ctx.op('Gather', [table, at]));
+  const e = parts.reduce((a, b) => ctx.op('Add', [a, b]));
+  const { gx, gScale, gBias } = normBackward(ctx, e, ctx.gradOrZeros(0), gamma, beta, false);
+  const ge = ctx.grad(2) === undefined ? gx : ctx.op('Add', [gx, ctx.grad(2)!]);
+  const tableGrad = (table: string, at: string) => ctx.op('ScatterND', [ctx.zerosLike(table), ctx.unsqueeze(at, [-1]), ge], { reduction: 'add' });
+  const grads: (string | undefined)[] = new Array<string | undefined>(9).fill(undefined);
+  for (const [k, [table, at]] of reads.entries()) {
+    const index = [2, 3, 4][k]!;
+    if (ctx.needs(index)) grads[index] = tableGrad(table, at);
+  }
+  if (ctx.needs(5)) grads[5] = gScale;
+  if (ctx.needs(6)) grads[6] = gBias;
+  return grads;
+};
+
 /** Rules of `com.microsoft` operators, by operator type. */
 export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
   /** Gelu: exact x·Φ(x). */
@@ -234,6 +264,7 @@ export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
     return [ctx.op('Mul', [ctx.grad(0)!, slope])];
   },
   Attention: attention,
+  EmbedLayerNormalization: embedLayerNorm,
   SkipLayerNormalization: skipNorm(false),
   SkipSimplifiedLayerNormalization: skipNorm(true),
   /**
