@@ -137,9 +137,22 @@ describe('EmbedLayerNormalization', () => {
   }));
 });
 
-it('a contrib op with no rule (MultiHeadAttention) on the path is refused with UNSUPPORTED_OP naming it and its node, never zeros', () => {
-  const g = new GraphBuilder({ opset: 17 });
-  const q = g.input('q', 'float32', [1, 3, 8]);
-  g.output(g.op('MultiHeadAttention', [q, g.constant(f32(1, [1, 3, 8])), g.constant(f32(2, [1, 3, 8]))], { num_heads: attr.int(2) }, MS), 'y');
-  expect(() => gradients(g.build(), { of: 'y', wrt: ['q'] })).toThrow(/No gradient rule for com\.microsoft\.MultiHeadAttention \(node '[^']+'\)/);
+describe('MultiHeadAttention (com.microsoft, separate query / key / value)', () => {
+  const i32 = (values: readonly number[], shape: readonly number[]) => new Tensor('int32', Int32Array.from(values), shape);
+  checks('MultiHeadAttention', 'MultiHeadAttention: query [2,3,8], key and value [2,4,8], no bias', () => ({
+    inputs: { q: f32(120, [2, 3, 8], -1, 1), k: f32(121, [2, 4, 8], -1, 1), v: f32(122, [2, 4, 8], -1, 1) },
+    build: (g, { q, k, v }) => g.op('MultiHeadAttention', [q!, k!, v!], { num_heads: attr.int(2) }, MS),
+  }));
+  checks('MultiHeadAttention', 'MultiHeadAttention with a packed bias and a 2-D key_padding_mask', () => ({
+    inputs: { q: f32(123, [2, 3, 8], -1, 1), k: f32(124, [2, 4, 8], -1, 1), v: f32(125, [2, 4, 8], -1, 1), b: f32(126, [24], -0.5, 0.5) },
+    build: (g, { q, k, v, b }) => g.op('MultiHeadAttention', [q!, k!, v!, b!, g.constant(i32([1, 1, 1, 0, 1, 0, 1, 1], [2, 4]))], { num_heads: attr.int(2) }, MS),
+  }));
+  it('a past key / value state is refused with UNSUPPORTED_OP naming the node', () => {
+    const g = new GraphBuilder({ opset: 17 });
+    const q = g.input('q', 'float32', [1, 3, 8]);
+    const kv = (seed: number) => g.constant(f32(seed, [1, 3, 8]));
+    const past = (seed: number) => g.constant(f32(seed, [1, 2, 1, 4]));
+    g.output(g.op('MultiHeadAttention', [q, kv(1), kv(2), null, null, null, past(3), past(4)], { num_heads: attr.int(2) }, MS), 'y');
+    expect(() => gradients(g.build(), { of: 'y', wrt: ['q'] })).toThrow(/MultiHeadAttention node '[^']+': a past key \/ value state/);
+  });
 });

@@ -168,6 +168,57 @@ const attention: GradRule = (ctx) => {
   return [ctx.needs(0) ? gx : undefined, ctx.needs(1) ? gw : undefined, ctx.needs(2) ? gb : undefined];
 };
 
+/**
+ * The backward pass of multi-head scaled dot-product attention on `[B, S, N·h]` projections q, k,
+ * v (`num_heads` N): recomputes P = softmax(q·kᵀ·scale + mask + attention_bias), then dP = dO·vᵀ,
+ * dv = Pᵀ·dO, dS = P ⊙ (dP − Σ dP ⊙ P), dq = dS·k·scale, dk = dSᵀ·q·scale, back in `[B, S, N·h]`.
+ */
+function scaledDotProductGrads(ctx: GradContext, q3: string, k3: string, v3: string, scale: number, maskIndex: string, attentionBias: string): [string, string, string] {
+  const heads = ctx.attrInt('num_heads', 0);
+  const perm = { perm: [0n, 2n, 1n, 3n] };
+  const toHeads = (t: string) => ctx.op('Transpose', [ctx.op('Reshape', [t, ctx.ints([0, 0, heads, -1])])], perm);
+  const fromHeads = (t: string) => ctx.op('Reshape', [ctx.op('Transpose', [t], perm), ctx.ints([0, 0, -1])]);
+  const swap = (t: string) => ctx.op('Transpose', [t], { perm: [0n, 1n, 3n, 2n] });
+  const [q, k, v] = [q3, k3, v3].map(toHeads) as [string, string, string];
+  let scores = ctx.op('Mul', [ctx.op('MatMul', [q, swap(k)]), ctx.scalar(scale, ctx.output(0))]);
+  const mask = attentionMask(ctx, scores, maskIndex);
+  if (mask !== undefined) scores = ctx.op('Add', [scores, mask]);
+  if (attentionBias !== '') scores = ctx.op('Add', [scores, attentionBias]);
+  const p = ctx.op('Softmax', [scores], { axis: -1n });
+  const g = toHeads(ctx.grad(0)!);
+  const gp = ctx.op('MatMul', [g, swap(v)]);
+  const gv = ctx.op('MatMul', [swap(p), g]);
+  const gs = ctx.op('Mul', [p, ctx.op('Sub', [gp, ctx.reduceSum(ctx.op('Mul', [gp, p]), [-1], true)])]);
+  const gq = ctx.op('Mul', [ctx.op('MatMul', [gs, k]), ctx.scalar(scale, ctx.output(0))]);
+  const gk = ctx.op('Mul', [ctx.op('MatMul', [swap(gs), q]), ctx.scalar(scale, ctx.output(0))]);
+  return [fromHeads(gq), fromHeads(gk), fromHeads(gv)];
+}
+
+/**
+ * MultiHeadAttention (com.microsoft) on separate `[B, S, D]` query and `[B, L, D]` key / value
+ * inputs, with an optional packed bias `[D + D + Dv]`, key_padding_mask and attention_bias (no
+ * packed or 5-D forms, no past state): the gradients of query, key, value and bias.
+ */
+const multiHeadAttention: GradRule = (ctx) => {
+  if ([6, 7].some((i) => ctx.input(i) !== '')) ctx.unsupported('a past key / value state');
+  if (ctx.grad(1) !== undefined || ctx.grad(2) !== undefined) ctx.unsupported('gradients flowing into the present state');
+  if (ctx.needs(5)) ctx.unsupported('gradients with respect to attention_bias');
+  const [query, key, value, bias] = [ctx.input(0), ctx.input(1), ctx.input(2), ctx.input(3)];
+  if (key === '' || value === '' || ctx.rankOf(key) !== 3 || ctx.rankOf(value) !== 3) ctx.unsupported('packed or 5-D query / key / value (only separate [B, S, D] inputs)');
+  const width = (v: string) => {
+    const d = ctx.shapeOf(v)?.[2];
+    return typeof d === 'number' ? d : ctx.unsupported('a hidden size unknown at build time');
+  };
+  const sizes = [width(query), width(key), width(value)];
+  const scale = ctx.attrFloat('scale', 0) || 1 / Math.sqrt(sizes[0]! / ctx.attrInt('num_heads', 0));
+  const biases = bias === '' ? undefined : ctx.ops('Split', [bias, ctx.ints(sizes)], { axis: 0n }, 3);
+  const [q, k, v] = [query, key, value].map((t, i) => (biases === undefined ? t : ctx.op('Add', [t, biases[i]!])));
+  const [gq, gk, gv] = scaledDotProductGrads(ctx, q!, k!, v!, scale, ctx.input(4), ctx.input(5));
+  const columnSums = (g: string, size: number) => ctx.reduceSum(ctx.op('Reshape', [g, ctx.ints([-1, size])]), [0], false);
+  const gBias = bias !== '' && ctx.needs(3) ? ctx.op('Concat', [columnSums(gq, sizes[0]!), columnSums(gk, sizes[1]!), columnSums(gv, sizes[2]!)], { axis: 0n }) : undefined;
+  return [ctx.needs(0) ? gq : undefined, ctx.needs(1) ? gk : undefined, ctx.needs(2) ? gv : undefined, gBias];
+};
+
 /** The float operands of an attention node (absent ones `''`). */
 interface AttentionOperands {
   x: string;
@@ -191,24 +242,8 @@ export function attentionGrads(ctx: GradContext, { x, w, bias, mask: maskIndex, 
   const scale = ctx.attrFloat('scale', 0) || 1 / Math.sqrt(sizes[0]! / heads);
   const projected = ctx.op('MatMul', [x, w]);
   const qkv = bias === '' ? projected : ctx.op('Add', [projected, bias]);
-  const split = ctx.ops('Split', [qkv, ctx.ints(sizes)], { axis: -1n }, 3);
-  const perm = { perm: [0n, 2n, 1n, 3n] };
-  const toHeads = (t: string) => ctx.op('Transpose', [ctx.op('Reshape', [t, ctx.ints([0, 0, heads, -1])])], perm);
-  const fromHeads = (t: string) => ctx.op('Reshape', [ctx.op('Transpose', [t], perm), ctx.ints([0, 0, -1])]);
-  const swap = (t: string) => ctx.op('Transpose', [t], { perm: [0n, 1n, 3n, 2n] });
-  const [q, k, v] = split.map(toHeads) as [string, string, string];
-  let scores = ctx.op('Mul', [ctx.op('MatMul', [q, swap(k)]), ctx.scalar(scale, x)]);
-  const mask = attentionMask(ctx, scores, maskIndex);
-  if (mask !== undefined) scores = ctx.op('Add', [scores, mask]);
-  if (attentionBias !== '') scores = ctx.op('Add', [scores, attentionBias]);
-  const p = ctx.op('Softmax', [scores], { axis: -1n });
-  const g = toHeads(ctx.grad(0)!);
-  const gp = ctx.op('MatMul', [g, swap(v)]);
-  const gv = ctx.op('MatMul', [swap(p), g]);
-  const gs = ctx.op('Mul', [p, ctx.op('Sub', [gp, ctx.reduceSum(ctx.op('Mul', [gp, p]), [-1], true)])]);
-  const gq = ctx.op('Mul', [ctx.op('MatMul', [gs, k]), ctx.scalar(scale, x)]);
-  const gk = ctx.op('Mul', [ctx.op('MatMul', [swap(gs), q]), ctx.scalar(scale, x)]);
-  const gqkv = ctx.op('Concat', [fromHeads(gq), fromHeads(gk), fromHeads(gv)], { axis: -1n });
+  const [q, k, v] = ctx.ops('Split', [qkv, ctx.ints(sizes)], { axis: -1n }, 3) as [string, string, string];
+  const gqkv = ctx.op('Concat', scaledDotProductGrads(ctx, q, k, v, scale, maskIndex, attentionBias), { axis: -1n });
   const rows = ctx.op('Reshape', [gqkv, ctx.ints([-1, total])]);
   return [
     ctx.op('MatMul', [gqkv, ctx.op('Transpose', [w], { perm: [1n, 0n] })]),
@@ -265,6 +300,7 @@ export const CONTRIB_RULES: Readonly<Record<string, GradRule>> = {
   },
   Attention: attention,
   EmbedLayerNormalization: embedLayerNorm,
+  MultiHeadAttention: multiHeadAttention,
   SkipLayerNormalization: skipNorm(false),
   SkipSimplifiedLayerNormalization: skipNorm(true),
   /**
