@@ -4,8 +4,10 @@ import { expectGradientsMatch, testData, type GradCheck } from './helpers/gradch
 /**
  * The backward rules of onnxruntime's `com.microsoft` operators (semantics as in onnxruntime's
  * docs/ContribOperators.md) against central finite differences of a one-node graph run by
- * onnxruntime's own contrib kernel. These kernels exist in float32 only on the CPU provider, so the
- * checks run in float32: step 1e-2, 1e-3 relative + 1e-4 absolute (truncation ~h², rounding ~6e-8/h).
+ * onnxruntime's own contrib kernel. Most of these kernels exist in float32 only on the CPU provider,
+ * so the checks run in float32: step 1e-2, 1e-3 relative + 1e-4 absolute (truncation ~h², rounding
+ * ~6e-8/h). FastGelu and SimplifiedLayerNormalization also have float64 kernels: checked in float64
+ * too (step 1e-6, 1e-6 relative + 1e-8 absolute; FastGelu 1e-5, see there).
  */
 
 const SMOOTH_F32 = { h: 1e-2, rtol: 1e-3, atol: 1e-4 } as const;
@@ -20,12 +22,26 @@ function checks(op: string, title: string, spec: () => GradCheck): void {
   it(title, () => expectGradientsMatch({ ...SMOOTH_F32, ...spec() }));
 }
 
+/** A float64 check with the default (tight) settings. */
+function checks64(op: string, title: string, spec: () => GradCheck): void {
+  covered.add(op);
+  it(title, () => expectGradientsMatch(spec()));
+}
+
 type Build = (g: GraphBuilder, x: Readonly<Record<string, Value>>) => Value;
 
 describe('GELU variants', () => {
   checks('Gelu', 'Gelu (exact, erf)', () => ({ inputs: { x: f32(1, [2, 3, 4]) }, build: (g, { x }) => g.op('Gelu', [x!], {}, MS) }));
   checks('FastGelu', 'FastGelu without bias (tanh approximation)', () => ({ inputs: { x: f32(2, [2, 3, 4]) }, build: (g, { x }) => g.op('FastGelu', [x!], {}, MS) }));
   checks('FastGelu', 'FastGelu with a bias broadcast over rows', () => ({ inputs: { x: f32(3, [2, 3, 4]), b: f32(4, [4]) }, build: (g, { x, b }) => g.op('FastGelu', [x!, b!], {}, MS) }));
+  // onnxruntime's float64 FastGelu is itself ~1e-6 relative off the closed form (its central
+  // differences disagree with the exact derivative by that much), hence 1e-5 relative here.
+  checks64('FastGelu', 'FastGelu with a bias, in float64 (1e-5 relative)', () => ({
+    inputs: { x: testData(14).uniform([2, 3, 4], -2, 2), b: testData(15).uniform([4]) },
+    build: (g, { x, b }) => g.op('FastGelu', [x!, b!], {}, MS),
+    rtol: 1e-5,
+    atol: 1e-7,
+  }));
   checks('BiasGelu', 'BiasGelu(A, B) = Gelu(A + B), B broadcast', () => ({ inputs: { a: f32(5, [2, 3, 4]), b: f32(6, [4]) }, build: (g, { a, b }) => g.op('BiasGelu', [a!, b!], {}, MS) }));
   checks('QuickGelu', 'QuickGelu with its default alpha 1.702', () => ({ inputs: { x: f32(7, [2, 3, 4]) }, build: (g, { x }) => g.op('QuickGelu', [x!], {}, MS) }));
   checks('QuickGelu', 'QuickGelu with alpha 0.8', () => ({ inputs: { x: f32(8, [3, 4]) }, build: (g, { x }) => g.op('QuickGelu', [x!], { alpha: attr.float(0.8) }, MS) }));
@@ -57,6 +73,11 @@ describe('fused layer norms', () => {
       return g.op('Add', [y!, g.op('Mul', [s!, s!])]);
     },
   }));
+  it('SimplifiedLayerNormalization in the default domain, in float64', () =>
+    expectGradientsMatch({
+      inputs: { x: testData(67).uniform([2, 3, 8], -2, 2), scale: testData(68).uniform([8], 0.5, 1.5) },
+      build: (g, { x, scale }) => g.op('SimplifiedLayerNormalization', [x!, scale!], { epsilon: attr.float(1e-6), axis: attr.int(-1) }),
+    }));
   it('SimplifiedLayerNormalization in the default domain (as the transformer optimizer writes it; only onnxruntime knows it)', () =>
     expectGradientsMatch({
       ...SMOOTH_F32,
