@@ -230,7 +230,12 @@ interface AttentionOperands {
   weightShape?: string;
 }
 
-/** Gradients of the input, packed weight and bias of a (Q)Attention node's output 0 (the weight's only when input 1 needs one, the bias's only when input 2 does). */
+/**
+ * Gradients of the input, packed weight and bias of a (Q)Attention node's output 0 (the weight's
+ * only when input 1 needs one, the bias's only when input 2 does).
+ *
+ * @internal Shared by the Attention and QAttention rules.
+ */
 export function attentionGrads(ctx: GradContext, { x, w, bias, mask: maskIndex, attentionBias, weightShape }: AttentionOperands): [string | undefined, string | undefined, string | undefined] {
   if (ctx.attrInt('do_rotary', 0) !== 0) ctx.unsupported('do_rotary');
   if (ctx.grad(1) !== undefined) ctx.unsupported('gradients flowing into the present state');
@@ -332,6 +337,8 @@ const FUSED_SUMS = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormal
  * `Add` (keeping the name), and the norm reads `s` (with a zero skip). Inside the fused node the
  * norm reads the inputs, not output 3, so without the split the gradient with respect to output 3
  * would miss the path through the norm — the residual stream's gradient would be partial.
+ *
+ * @internal `gradients` applies it to its working copy of the model.
  */
 export function exposeFusedSums(model: ModelIR, wrt: readonly string[]): ModelIR {
   const wanted = new Set(wrt);
