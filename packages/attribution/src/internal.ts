@@ -233,7 +233,7 @@ export async function expandedGradients(
   batch: number,
   seeds: Seeds,
   exp: Expansion,
-  options: BatchingOptions & { output: string; wrt?: readonly string[]; overrides?: Readonly<Record<string, GradRule>>; rowsPerCall?: number },
+  options: BatchingOptions & { output: string; wrt?: readonly string[]; overrides?: Readonly<Record<string, GradRule>>; nodeOverrides?: Readonly<Record<string, GradRule>>; rowsPerCall?: number },
 ): Promise<{ grads: Record<string, Float32Array>; values: Float32Array }> {
   const wrt = options.wrt ?? names;
   const per = options.rowsPerCall ?? chunkRows(inputs, options, exp.rows);
@@ -254,6 +254,7 @@ export async function expandedGradients(
       wrt,
       seed: new Tensor('float32', seed, [count, ...seeds.rest]),
       ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+      ...(options.nodeOverrides === undefined ? {} : { nodeOverrides: options.nodeOverrides }),
     });
     const out = outputs[options.output];
     if (out !== undefined) {

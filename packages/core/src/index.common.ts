@@ -12,6 +12,8 @@ export * from './onnx/model.js';
 export * from './onnx/names.js';
 export * from './onnx/tensor-proto.js';
 export * from './onnx/types.js';
+export { feedDims, inferShapes, type InferShapesOptions, type InferredType, type TypeConflict } from './onnx/shape-inference.js';
+export { evaluateDim } from './onnx/sym-dim.js';
 export * as onnx from './onnx/gen/onnx_pb.js';
 export * from './runtime/binding.js';
 export * from './runtime/backend.js';

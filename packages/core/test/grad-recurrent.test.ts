@@ -268,13 +268,21 @@ describe('HookedModel.runWithGrad through a GRU', () => {
     expect(maxAbsDiff(grads['gru.weight_ih_l0']!, expected)).toBeLessThanOrEqual(1e-6);
   });
 
-  it('asks for steps when the time dim is unknown (no probe), and refuses unsupported attributes', async () => {
+  it('takes the time dim from the declared input type without a probe, asks for steps when the file does not say it, and refuses unsupported attributes', async () => {
     const ref = reference('rnn');
+    const feeds = { inputs: ref['input.inputs']! };
     const unprobed = await HookedModel.load(fixturePath('rnn.onnx'), { probe: false });
-    await expect(unprobed.runWithGrad({ inputs: ref['input.inputs']! }, { of: 'logits', wrt: ['inputs'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    const { model: clipped, feeds } = cellModel({ op: 'GRU', bias: true });
+    const probed = await HookedModel.load(fixturePath('rnn.onnx'));
+    const [a, b] = await Promise.all([unprobed, probed].map((m) => m.runWithGrad(feeds, { of: 'logits', wrt: ['inputs'] })));
+    expect(maxAbsDiff(a!.grads['inputs']!, b!.grads['inputs']!)).toBe(0);
+    const untyped = decodeModel(modelBytes('rnn'));
+    const input = untyped.graph.inputs[0]!.type!.value;
+    if (input.case === 'tensorType') input.value.shape = undefined;
+    const blind = await HookedModel.load(untyped, { probe: false });
+    await expect(blind.runWithGrad(feeds, { of: 'logits', wrt: ['inputs'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const { model: clipped, feeds: cellFeeds } = cellModel({ op: 'GRU', bias: true });
     clipped.graph.nodes.find((n) => n.opType === 'GRU')!.attribute.push(attributeProto('clip', attr.float(5)));
     const hooked = await HookedModel.load(clipped);
-    await expect(hooked.runWithGrad(feeds, { of: 'y', wrt: ['w'] })).rejects.toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'GRU' } });
+    await expect(hooked.runWithGrad(cellFeeds, { of: 'y', wrt: ['w'] })).rejects.toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'GRU' } });
   });
 });

@@ -83,12 +83,8 @@ const FUSED = ['gpt2', 'gpt_neox', 'llama', 'bert', 'vit', 'whisper_encoder'] as
 const QUANTIZED = ['gpt2', 'gpt_neox', 'llama', 'bert', 'vit', 'whisper_encoder'] as const;
 
 describe('plain exports (TorchScript, dynamo) of the same references', () => {
-  // The TorchScript exports of GPT-NeoX and Llama compute the rotary angles from Shape(embeddings)
-  // and reach a Sin with no rule yet (a standard-op rule): not listed here.
-  const plain: [string, 'torchscript' | 'dynamo'][] = [
-    ...(['gpt2', 'bert', 'vit', 'resnet', 'whisper_encoder'] as const).map((m) => [m, 'torchscript'] as [string, 'torchscript']),
-    ...(['gpt2', 'gpt_neox', 'llama', 'bert', 'vit', 'resnet', 'whisper_encoder'] as const).map((m) => [m, 'dynamo'] as [string, 'dynamo']),
-  ];
+  const models = ['gpt2', 'gpt_neox', 'llama', 'bert', 'vit', 'resnet', 'whisper_encoder'] as const;
+  const plain: [string, 'torchscript' | 'dynamo'][] = (['torchscript', 'dynamo'] as const).flatMap((exporter) => models.map((m) => [m, exporter] as [string, typeof exporter]));
   for (const [model, exporter] of plain) {
     it(`${model} ${exporter}: every located gradient agrees with torch autograd to 1e-4`, async () => {
       const gaps = await compare(model, exporter);

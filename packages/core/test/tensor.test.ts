@@ -1,5 +1,5 @@
 import { Tensor as OrtTensor } from 'onnxruntime-common';
-import { MechintError, Tensor, bfloat16ToFloat32, float32ToBfloat16, float32ToHalf, halfToFloat32 } from '../src/index.node.js';
+import { MechintError, Tensor, bfloat16ToFloat32, float32ToBfloat16, float32ToHalf, halfToFloat32, viewBytes } from '../src/index.node.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -133,5 +133,14 @@ describe('16-bit floats', () => {
 
   it('decodes bfloat16 as the upper half of float32', () => {
     expect(Array.from(bfloat16ToFloat32(new Uint16Array([0x3f80, 0xc040, 0x0000])))).toEqual([1, -3, 0]);
+  });
+});
+
+describe('viewBytes', () => {
+  it('copies bytes at an unaligned offset of a Node Buffer (whose slice is a view) instead of reading the buffer’s start', () => {
+    const file = Buffer.alloc(17);
+    file.writeBigInt64LE(-1n, 1);
+    file.writeBigInt64LE(42n, 9);
+    expect(Array.from(viewBytes('int64', file.subarray(1, 17), 2))).toEqual([-1n, 42n]);
   });
 });

@@ -66,7 +66,8 @@ export function describeModel(file: string, model: HookedModel): Omit<ModelRepor
   const { graph, proto } = model.model;
   const signature = (name: string): TensorSignature => {
     const hook = model.hookPoints.find((h) => h.name === name);
-    return { name, dtype: hook?.dtype, shape: hook?.shape };
+    const declared = model.declaredType(name);
+    return { name, dtype: declared?.dtype ?? hook?.dtype, shape: declared?.shape ?? hook?.shape };
   };
   const operators: Record<string, number> = {};
   for (const node of graph.nodes) operators[node.opType] = (operators[node.opType] ?? 0) + 1;
@@ -105,7 +106,7 @@ export function describeModel(file: string, model: HookedModel): Omit<ModelRepor
 }
 
 function shapeText(shape: readonly Dim[] | undefined): string {
-  return shape === undefined ? '?' : `[${shape.join(', ')}]`;
+  return shape === undefined ? '?' : `[${shape.map((d) => d ?? '?').join(', ')}]`;
 }
 
 /** The report as text for a terminal. */

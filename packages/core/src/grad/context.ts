@@ -231,8 +231,8 @@ export class GradContext {
     }
     const gShape = this.shape(g);
     const likeShape = this.shape(like);
-    const extra = this.op('Sub', [this.op('Size', [gShape]), this.op('Size', [likeShape])]);
-    const ones = this.op('ConstantOfShape', [this.unsqueeze(extra, [0])], { value: Tensor.from([1n], [1], 'int64') });
+    const extra = this.op('Sub', [this.op('Shape', [gShape]), this.op('Shape', [likeShape])]);
+    const ones = this.op('ConstantOfShape', [extra], { value: Tensor.from([1n], [1], 'int64') });
     const padded = this.op('Concat', [ones, likeShape], { axis: 0n });
     const one = this.ints([1]);
     const broadcast = this.op('And', [this.op('Equal', [padded, one]), this.op('Not', [this.op('Equal', [gShape, one])])]);

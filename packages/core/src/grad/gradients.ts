@@ -5,6 +5,7 @@
 import { create } from '@bufbuild/protobuf';
 import { MechintError } from '../errors.js';
 import { ValueInfoProtoSchema, type NodeProto } from '../onnx/gen/onnx_pb.js';
+import { subgraphReads, type Graph } from '../onnx/graph.js';
 import type { ModelIR } from '../onnx/model.js';
 import { closestNames } from '../onnx/names.js';
 import type { Dim } from '../onnx/types.js';
@@ -13,8 +14,13 @@ import { Splicer } from '../hooks/splicer.js';
 import { ancestors, descendants } from '../hooks/dataflow.js';
 import { GradContext, type GradRule } from './context.js';
 import { NON_DIFFERENTIABLE, gradRule, isStraightThrough } from './rules/index.js';
-import { isRecurrent, unrollRecurrent } from './unroll.js';
 import { exposeFusedSums } from './rules/contrib.js';
+import { isRecurrent, unrollRecurrent } from './unroll.js';
+import { ifGradient } from './rules/control-flow.js';
+import { loopUnrollBlocker, scanUnrollBlocker, unrollLoop, unrollScan } from './unroll-loop.js';
+
+/** Operators that gradients unroll (their bodies copied once per iteration). */
+const LOOPS = new Set(['Loop', 'Scan']);
 
 /** Options of {@link gradients}. */
 export interface GradientsOptions {
@@ -87,9 +93,13 @@ export const GRAD_SEED_INPUT = '__mechint_grad_seed';
 
 /**
  * Builds a model that also returns the gradients of `of` with respect to every `wrt` value.
- * The backward pass reuses forward values and is shared by all `wrt`. Throws `UNKNOWN_VALUE` for
- * names the graph does not have and `UNSUPPORTED_OP` (naming the op, the node and a path from
- * `wrt` to `of` through it) when an operator on the way has no rule.
+ * The backward pass reuses forward values and is shared by all `wrt`. Control flow: an `If` is
+ * differentiated on the branch that runs, values its branches read from outer scopes included
+ * (see `ifGradient`); a `Loop` with a constant trip count and no early exit, and a `Scan` of static
+ * length, are unrolled first. Throws `UNKNOWN_VALUE` for names the graph does not have and
+ * `UNSUPPORTED_OP` (naming the op, the node and a path from `wrt` to `of` through it: in the
+ * message its first and last values and its length, in `details.path` all of it) when a node on
+ * the way cannot be differentiated — never a silent zero.
  *
  * @example
  * ```ts
@@ -112,47 +122,11 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
   if (opset < 13) throw new MechintError('UNSUPPORTED_OP', `Gradients need opset 13 or later (axes as inputs); this model imports opset ${opset}.`);
   const variant = exposeFusedSums(unrollOnPath(model, options), options.wrt);
   const graph = variant.graph;
-  const order = graph.topologicalOrder();
-  const upstream = ancestors(graph, options.of);
-  const downstream = new Set<string>();
-  for (const w of options.wrt) for (const v of descendants(graph, w)) downstream.add(v);
-  const relevant = new Set([...downstream].filter((v) => upstream.has(v)));
   const splicer = new Splicer(graph, opset, '__mechint_grad');
   const seed = options.seed === 'input' ? addSeedInput(variant, options.of) : filledLike(splicer, options.of, graph.typeOf(options.of), 1);
-  const pending = new Map<string, string[]>([[options.of, [seed]]]);
-  const total = (value: string): string | undefined => {
-    const parts = pending.get(value);
-    if (parts === undefined || parts.length === 0) return undefined;
-    const sum = parts.length === 1 ? parts[0]! : splicer.op('Sum', parts);
-    pending.set(value, [sum]);
-    return sum;
-  };
-  const shapes = options.shapes ?? new Map<string, readonly Dim[]>();
   const tables = options.rowSparse === true ? embeddingTables(graph, options) : new Map<string, readonly number[]>();
   const rowParts = new Map<string, { indices: string; values: string }[]>();
-  for (const node of [...order].reverse()) {
-    if (!node.output.some((o) => relevant.has(o))) continue;
-    const outputGrads = node.output.map((o) => (relevant.has(o) ? total(o) : undefined));
-    if (outputGrads.every((g) => g === undefined)) continue;
-    const table = tables.get(node.input[0]!);
-    if (node.opType === 'Gather' && table !== undefined) {
-      const parts = rowParts.get(node.input[0]!) ?? rowParts.set(node.input[0]!, []).get(node.input[0]!)!;
-      parts.push(readRows(splicer, node.input[1]!, outputGrads[0]!, table));
-      continue;
-    }
-    const needs = node.input.map((i) => i !== '' && relevant.has(i));
-    const nodeRule = options.nodeOverrides?.[node.name];
-    if (!needs.some(Boolean) || (nodeRule === undefined && NON_DIFFERENTIABLE.has(node.opType))) continue;
-    const rule = nodeRule ?? ruleFor(node, options, () => pathThrough(graph, node, options.wrt, options.of));
-    const inputGrads = rule(new GradContext(graph, splicer, node, opset, outputGrads, needs, shapes));
-    node.input.forEach((input, i) => {
-      const g = inputGrads[i];
-      if (g === undefined || !needs[i]) return;
-      const list = pending.get(input);
-      if (list === undefined) pending.set(input, [g]);
-      else list.push(g);
-    });
-  }
+  const total = backward({ graph, splicer, opset, seeds: new Map([[options.of, [seed]]]), wrt: options.wrt, options, shapes: options.shapes ?? new Map(), tables, rowParts, where: [] });
   const grads: Record<string, string> = {};
   const rows: Record<string, RowGradient> = {};
   for (const w of options.wrt) {
@@ -167,6 +141,127 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
     grads[w] = name;
   }
   return { model: variant, grads, rows, seedInput: options.seed === 'input' ? GRAD_SEED_INPUT : undefined };
+}
+
+/** One backward pass over one graph: the main graph, or an If body copied for its backward branch. */
+interface BackwardPass {
+  readonly graph: Graph;
+  readonly splicer: Splicer;
+  readonly opset: number;
+  /** Gradients flowing into values, as parts to sum. */
+  readonly seeds: ReadonlyMap<string, readonly string[]>;
+  readonly wrt: readonly string[];
+  readonly options: GradientsOptions;
+  readonly shapes: ReadonlyMap<string, readonly Dim[]>;
+  /** Embedding tables whose gradients are returned as rows (main graph only). */
+  readonly tables: ReadonlyMap<string, readonly number[]>;
+  readonly rowParts: Map<string, { indices: string; values: string }[]>;
+  /** The bodies this pass is inside, outermost first (`If_25/then_branch`), for error messages. */
+  readonly where: readonly string[];
+}
+
+/**
+ * Walks `pass.graph` backwards from the seeds and returns the summed gradient of a value (of a
+ * `wrt` value, in particular), `undefined` where none flows. Values that bodies of If / Loop /
+ * Scan nodes read from the enclosing scope are inputs of those nodes like any other: a path
+ * through one is differentiated ({@link ifGradient}) or refused, never dropped.
+ */
+function backward(pass: BackwardPass): (value: string) => string | undefined {
+  const { graph, splicer, opset, options } = pass;
+  let relevant = relevantValues(pass);
+  const blocker = (n: NodeProto) => (n.opType === 'Loop' ? loopUnrollBlocker(graph, n) : scanUnrollBlocker(graph, n, pass.shapes));
+  const onPath = (n: NodeProto) => n.output.some((o) => relevant.has(o)) && [...n.input, ...subgraphReads(n)].some((i) => relevant.has(i));
+  for (;;) {
+    const loop = graph.nodes.find((n) => LOOPS.has(n.opType) && (n.domain === '' || n.domain === 'ai.onnx') && onPath(n) && blocker(n) === undefined);
+    if (loop === undefined) break;
+    if (loop.opType === 'Loop') unrollLoop(graph, loop, opset, splicer.name('Loop'));
+    else unrollScan(graph, loop, opset, splicer.name('Scan'), pass.shapes);
+    relevant = relevantValues(pass);
+  }
+  const pending = new Map<string, string[]>([...pass.seeds].map(([k, v]) => [k, [...v]]));
+  const total = (value: string): string | undefined => {
+    const parts = pending.get(value);
+    if (parts === undefined || parts.length === 0) return undefined;
+    const sum = parts.length === 1 ? parts[0]! : splicer.op('Sum', parts);
+    pending.set(value, [sum]);
+    return sum;
+  };
+  const add = (input: string, g: string) => {
+    const list = pending.get(input);
+    if (list === undefined) pending.set(input, [g]);
+    else list.push(g);
+  };
+  const path = (node: NodeProto) => () => pathThrough(graph, node, pass.wrt, [...pass.seeds.keys()]);
+  for (const node of [...graph.topologicalOrder()].reverse()) {
+    if (!node.output.some((o) => relevant.has(o))) continue;
+    const outputGrads = node.output.map((o) => (relevant.has(o) ? total(o) : undefined));
+    if (outputGrads.every((g) => g === undefined)) continue;
+    const table = pass.tables.get(node.input[0]!);
+    if (node.opType === 'Gather' && table !== undefined) {
+      const parts = pass.rowParts.get(node.input[0]!) ?? pass.rowParts.set(node.input[0]!, []).get(node.input[0]!)!;
+      parts.push(readRows(splicer, node.input[1]!, outputGrads[0]!, table));
+      continue;
+    }
+    const needs = node.input.map((i) => i !== '' && relevant.has(i));
+    const captured = subgraphReads(node).filter((v) => relevant.has(v));
+    const nodeRule = options.nodeOverrides?.[node.name];
+    if ((!needs.some(Boolean) && captured.length === 0) || (nodeRule === undefined && NON_DIFFERENTIABLE.has(node.opType))) continue;
+    if (LOOPS.has(node.opType) && nodeRule === undefined && options.overrides?.[node.opType] === undefined) {
+      throw unsupported(node, `gradients through a ${node.opType} unroll it, and this one cannot be: ${blocker(node) ?? 'it is not on the path'}`, path(node)(), pass.where);
+    }
+    if (captured.length > 0 && nodeRule === undefined && options.overrides?.[node.opType] === undefined) {
+      const isIf = node.opType === 'If' && (node.domain === '' || node.domain === 'ai.onnx');
+      if (!isIf) throw unsupported(node, `gradients through the values its ${node.opType} body reads from the enclosing scope are not supported (only If is)`, path(node)(), pass.where);
+      const sub = (body: Graph, seeds: ReadonlyMap<string, readonly string[]>, wrt: readonly string[], prefix: string, where: string) =>
+        backward({ ...pass, graph: body, splicer: new Splicer(body, opset, prefix), seeds, wrt, shapes: outerShapes(pass, body), tables: new Map(), rowParts: new Map(), where: [...pass.where, where] });
+      for (const [value, g] of ifGradient({ graph, splicer, opset, node, outputGrads, captured, backward: sub, steps: options.steps })) add(value, g);
+      continue;
+    }
+    const rule = nodeRule ?? ruleFor(node, options, path(node), pass.where);
+    const inputGrads = rule(new GradContext(graph, splicer, node, opset, outputGrads, needs, pass.shapes));
+    node.input.forEach((input, i) => {
+      const g = inputGrads[i];
+      if (g !== undefined && needs[i]) add(input, g);
+    });
+  }
+  return total;
+}
+
+/**
+ * The static shapes a body's rules may rely on for the values it reads from the enclosing scopes:
+ * those known there (recorded or probed), since a body records none of its own for them.
+ */
+function outerShapes(pass: BackwardPass, body: Graph): Map<string, readonly Dim[]> {
+  const shapes = new Map(pass.shapes);
+  for (const name of body.proto.node.flatMap((n) => [...n.input, ...subgraphReads(n)])) {
+    if (name === '' || shapes.has(name) || body.producerOf(name) !== undefined) continue;
+    const type = pass.graph.typeOf(name);
+    const dims = type?.value.case === 'tensorType' ? type.value.value.shape?.dim : undefined;
+    if (dims !== undefined) shapes.set(name, dims.map((d): Dim => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null)));
+  }
+  return shapes;
+}
+
+/** The values on a path from some `wrt` to some seed. */
+function relevantValues(pass: BackwardPass): Set<string> {
+  const upstream = new Set<string>();
+  for (const s of pass.seeds.keys()) for (const v of ancestors(pass.graph, s)) upstream.add(v);
+  const relevant = new Set<string>();
+  for (const w of pass.wrt) for (const v of descendants(pass.graph, w)) if (upstream.has(v)) relevant.add(v);
+  return relevant;
+}
+
+/** `UNSUPPORTED_OP` for `node`, saying why and along which path. */
+function unsupported(node: NodeProto, why: string, route: readonly string[], where: readonly string[]): MechintError {
+  return new MechintError('UNSUPPORTED_OP', `No gradient through ${node.domain ? `${node.domain}.` : ''}${node.opType} (node '${node.name}'): ${why}; on the path ${shortPath(where, route)}.`, {
+    details: { opType: node.opType, node: node.name, path: route, where },
+  });
+}
+
+/** A path of value names, shortened to its first two and last two names and its length, with the bodies it lies in. */
+function shortPath(where: readonly string[], route: readonly string[]): string {
+  const shown = route.length <= 5 ? route.join(' → ') : `${route.slice(0, 2).join(' → ')} → … → ${route.slice(-2).join(' → ')} (${route.length} values)`;
+  return where.length === 0 ? shown : `${shown}, inside ${where.join(' / ')}`;
 }
 
 /**
@@ -218,14 +313,14 @@ function unrollOnPath(model: ModelIR, options: GradientsOptions): ModelIR {
   return unrollRecurrent(model, options.steps);
 }
 
-function ruleFor(node: NodeProto, options: GradientsOptions, path: () => string[]): GradRule {
+function ruleFor(node: NodeProto, options: GradientsOptions, path: () => string[], where: readonly string[]): GradRule {
   const override = options.overrides?.[node.opType];
   if (override === undefined && options.quantized === 'refuse' && isStraightThrough(node.opType, node.domain)) {
     const route = path();
     throw new MechintError(
       'UNSUPPORTED_OP',
-      `${node.opType} node '${node.name}' rounds its input, on the path ${route.join(' → ')}; with quantized: 'refuse' it is not differentiated. Pass quantized: 'straight-through' to treat it as the identity.`,
-      { details: { opType: node.opType, node: node.name, path: route } },
+      `${node.opType} node '${node.name}' rounds its input, on the path ${shortPath(where, route)}; with quantized: 'refuse' it is not differentiated. Pass quantized: 'straight-through' to treat it as the identity.`,
+      { details: { opType: node.opType, node: node.name, path: route, where } },
     );
   }
   const rule = override ?? gradRule(node.opType, node.domain);
@@ -233,28 +328,30 @@ function ruleFor(node: NodeProto, options: GradientsOptions, path: () => string[
   const route = path();
   throw new MechintError(
     'UNSUPPORTED_OP',
-    `No gradient rule for ${node.domain ? `${node.domain}.` : ''}${node.opType} (node '${node.name}'), on the path ${route.join(' → ')}. Register one with registerGradRule or pass it in overrides.`,
-    { details: { opType: node.opType, node: node.name, path: route } },
+    `No gradient rule for ${node.domain ? `${node.domain}.` : ''}${node.opType} (node '${node.name}'), on the path ${shortPath(where, route)}. Register one with registerGradRule or pass it in overrides.`,
+    { details: { opType: node.opType, node: node.name, path: route, where } },
   );
 }
 
-/** A path of value names from some `wrt` to `of` that passes through `node`. */
-function pathThrough(graph: ModelIR['graph'], node: NodeProto, wrt: readonly string[], of: string): string[] {
-  const wrtSet = new Set(wrt);
+/** A path of value names from some `wrt` to one of `targets` that passes through `node` (reads by its bodies included). */
+function pathThrough(graph: Graph, node: NodeProto, wrt: readonly string[], targets: readonly string[]): string[] {
+  const reach = new Set(wrt.flatMap((w) => [...descendants(graph, w)]));
+  const upstream = new Set(targets.flatMap((t) => [...ancestors(graph, t)]));
+  const inputsOf = (n: NodeProto) => [...n.input, ...subgraphReads(n)];
   const back: string[] = [];
-  let current = node.input.find((i) => i !== '' && [...wrtSet].some((w) => descendants(graph, w).has(i)));
-  while (current !== undefined) {
+  let current = inputsOf(node).find((i) => i !== '' && reach.has(i));
+  while (current !== undefined && !back.includes(current)) {
     back.unshift(current);
-    if (wrtSet.has(current)) break;
+    if (wrt.includes(current)) break;
     const producer = graph.producerOf(current);
-    current = producer?.input.find((i) => i !== '' && [...wrtSet].some((w) => descendants(graph, w).has(i)));
+    current = producer === undefined ? undefined : inputsOf(producer).find((i) => i !== '' && reach.has(i));
   }
   const forward: string[] = [];
-  let next = node.output.find((o) => ancestors(graph, of).has(o));
-  while (next !== undefined) {
+  let next = node.output.find((o) => upstream.has(o));
+  while (next !== undefined && !forward.includes(next)) {
     forward.push(next);
-    if (next === of) break;
-    next = graph.consumersOf(next).flatMap((c) => c.output).find((o) => ancestors(graph, of).has(o));
+    if (targets.includes(next)) break;
+    next = graph.consumersOf(next).flatMap((c) => c.output).find((o) => upstream.has(o));
   }
   return [...back, ...forward];
 }

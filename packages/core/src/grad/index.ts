@@ -5,4 +5,5 @@ export { GRAD_SEED_INPUT, gradients, type GradientGraph, type GradientsOptions, 
 export { denseFromRows } from './dense-rows.js';
 export { GradContext, type GradRule } from './context.js';
 export { NON_DIFFERENTIABLE, differentiableOps, quantizedOps, registerGradRule } from './rules/index.js';
+export { NEWEST_GRAD_OPSET, gradRuleOpsets } from './rules/opsets.js';
 export { unrollRecurrent } from './unroll.js';

@@ -79,11 +79,26 @@ interface Cell {
 export function unrollRecurrent(model: ModelIR, steps: number): ModelIR {
   if (!Number.isSafeInteger(steps) || steps < 1) throw new MechintError('INVALID_ARGUMENT', `steps must be a positive integer (the sequence length); got ${steps}.`);
   const variant = model.clone();
-  const graph = variant.graph;
+  unrollGraph(variant.graph, variant.opset() ?? 17, steps, '__mechint_unroll');
+  return variant;
+}
+
+/**
+ * Unrolls, in place, the RNN / GRU / LSTM nodes of one graph (the main graph or an If / Loop /
+ * Scan body, whose outer scope `graph.outer` then keeps the new names unique) over `steps` time
+ * steps, as {@link unrollRecurrent} does; new names start with `prefix`.
+ *
+ * @example
+ * ```ts
+ * import type { ModelIR } from '@mechint/core';
+ * declare const model: ModelIR;
+ * unrollGraph(model.graph, 17, 16, '__my_unroll'); // model.graph now has no LSTM / GRU / RNN node
+ * ```
+ */
+export function unrollGraph(graph: Graph, opset: number, steps: number, prefix: string): void {
   const cells = graph.nodes.filter(isRecurrent).map((node) => readCell(graph, node));
-  if (cells.length === 0) return variant;
-  const opset = variant.opset() ?? 17;
-  const splicer = new Splicer(graph, opset, '__mechint_unroll');
+  if (cells.length === 0) return;
+  const splicer = new Splicer(graph, opset, prefix);
   for (const cell of cells) {
     graph.proto.node = graph.nodes.filter((n) => n !== cell.node);
     graph.invalidate();
@@ -91,7 +106,6 @@ export function unrollRecurrent(model: ModelIR, steps: number): ModelIR {
   }
   graph.proto.node = graph.topologicalOrder();
   graph.invalidate();
-  return variant;
 }
 
 function readCell(graph: Graph, node: NodeProto): Cell {

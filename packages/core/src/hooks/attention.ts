@@ -8,13 +8,14 @@
  * Hugging Face GPT-2 / Llama-style exports and the decomposition of
  * `scaled_dot_product_attention`. Fused contrib operators (`com.microsoft` `Attention`,
  * `MultiHeadAttention`, `GroupQueryAttention`) keep their pattern inside one kernel and are
- * reported as not recognised. Residual aliases need the pre-LN sequential block of GPT-2 and
- * Llama: `resid_mid = resid_pre + attn_out`, `resid_post = resid_mid + mlp_out`.
+ * reported as not recognised. The residual stream around each layer is matched by
+ * `residual.ts` (pre-LN, post-LN and parallel blocks, with TransformerLens's definitions).
  */
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
-import { ancestors, descendants } from './dataflow.js';
-import { moduleOf } from './scopes.js';
+import { ancestors, dataValues } from './dataflow.js';
+import { matchResidual, type ResidualSite } from './residual.js';
+import { nodeScopes, type ScopeMap } from './scopes.js';
 
 /** Operators allowed between `MatMul(q, kᵀ)` and `Softmax`, and between `Softmax` and `MatMul(·, v)`. */
 const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Sub', 'Where', 'Cast', 'Clip', 'Tanh']);
@@ -29,26 +30,18 @@ export interface AttentionSite {
   readonly module: string | undefined;
   /** Post-softmax pattern, `[batch, head, query, key]`. */
   readonly pattern: string;
+  /** Scaled, masked scores entering the Softmax, `[batch, head, query, key]`. */
+  readonly scores: string;
+  /** The operands of `MatMul(q, kᵀ)` and the `v` of `MatMul(pattern, v)`, as the graph has them. */
+  readonly operands: { readonly q: string; readonly k: string; readonly v: string };
   /** Per-head output before the output projection, and where its head and position axes are. */
   readonly z: string;
   /** Axis order of `z`. */
   readonly zLayout: 'batch,pos,head,d_head' | 'batch,head,pos,d_head';
   /** The residual stream around the layer, where the block structure allows. */
   readonly residual: ResidualSite | undefined;
-}
-
-/** The residual stream of one pre-LN block. */
-export interface ResidualSite {
-  /** Value entering the block (`hook_resid_pre`). */
-  readonly residPre: string;
-  /** Attention output added to the stream (`hook_attn_out`). */
-  readonly attnOut: string;
-  /** Stream after the attention's addition (`hook_resid_mid`). */
-  readonly residMid: string;
-  /** MLP output added to the stream (`hook_mlp_out`), when the block has an MLP. */
-  readonly mlpOut: string | undefined;
-  /** Value leaving the block (`hook_resid_post`). */
-  readonly residPost: string;
+  /** Why there is no residual stream (`undefined` when there is one). */
+  readonly residualReason: string | undefined;
 }
 
 /** What attention recognition found. */
@@ -66,16 +59,19 @@ export function findAttention(graph: Graph, order: readonly NodeProto[]): Attent
   const sites: AttentionSite[] = [];
   const unmatchedSoftmax: string[] = [];
   const fused = order.filter((n) => FUSED_ATTENTION.has(n.opType)).map((n) => n.name || n.opType);
+  const data = dataValues(graph, order);
+  const scopes = nodeScopes(graph, order, data);
   for (const softmax of order.filter((n) => n.opType === 'Softmax' && n.domain === '')) {
-    const site = matchSite(graph, softmax, sites.length);
+    const site = matchSite(graph, softmax, sites.length, scopes, data);
     if (site === undefined) unmatchedSoftmax.push(softmax.name || softmax.output[0]!);
     else sites.push(site);
   }
   return { sites, fused, unmatchedSoftmax };
 }
 
-function matchSite(graph: Graph, softmax: NodeProto, layer: number): AttentionSite | undefined {
-  if (!reachesBackTo(graph, softmax.input[0]!, 'MatMul', SCORE_OPS)) return undefined;
+function matchSite(graph: Graph, softmax: NodeProto, layer: number, scopes: ScopeMap, data: ReadonlySet<string>): AttentionSite | undefined {
+  const qk = reachesBackTo(graph, softmax.input[0]!, 'MatMul', SCORE_OPS);
+  if (qk === undefined) return undefined;
   const pattern = softmax.output[0]!;
   const pv = forwardTo(graph, pattern, 'MatMul', PATTERN_OPS);
   if (pv === undefined || !ancestors(graph, pv.input[0]!).has(pattern)) return undefined;
@@ -83,62 +79,21 @@ function matchSite(graph: Graph, softmax: NodeProto, layer: number): AttentionSi
   const consumers = graph.consumersOf(heads);
   const transpose = consumers.length === 1 && consumers[0]!.opType === 'Transpose' && isPerm0213(consumers[0]!) ? consumers[0]! : undefined;
   const z = transpose?.output[0] ?? heads;
+  const residual = matchResidual(graph, softmax, z, data);
   return {
     layer,
-    module: moduleOf(softmax),
+    module: attentionModule(scopes.scope.get(softmax)),
     pattern,
+    scores: softmax.input[0]!,
+    operands: { q: qk.input[0]!, k: qk.input[1]!, v: pv.input[1]! },
     z,
     zLayout: transpose === undefined ? 'batch,head,pos,d_head' : 'batch,pos,head,d_head',
-    residual: matchResidual(graph, softmax, z),
+    residual: typeof residual === 'string' ? undefined : residual,
+    residualReason: typeof residual === 'string' ? residual : undefined,
   };
 }
 
-function matchResidual(graph: Graph, softmax: NodeProto, z: string): ResidualSite | undefined {
-  const fromZ = descendants(graph, z);
-  const intoSoftmax = ancestors(graph, softmax.input[0]!);
-  const first = firstAdd(graph, z, fromZ, (other) => !fromZ.has(other) && intoSoftmax.has(other));
-  if (first === undefined) return undefined;
-  const [attnOut, residPre] = fromZ.has(first.input[0]!) ? [first.input[0]!, first.input[1]!] : [first.input[1]!, first.input[0]!];
-  const residMid = first.output[0]!;
-  const fromMid = descendants(graph, residMid);
-  const second = graph.consumersOf(residMid).find((n) => {
-    if (n.opType !== 'Add' || n.input.length !== 2) return false;
-    const other = n.input[0] === residMid ? n.input[1]! : n.input[0]!;
-    return other !== residMid && fromMid.has(other) && !passesSoftmax(graph, other, fromMid);
-  });
-  if (second === undefined) return { residPre, attnOut, residMid, mlpOut: undefined, residPost: residMid };
-  const mlpOut = second.input[0] === residMid ? second.input[1]! : second.input[0]!;
-  return { residPre, attnOut, residMid, mlpOut, residPost: second.output[0]! };
-}
-
-/** The first `Add` downstream of `start` whose other input satisfies `accept`. */
-function firstAdd(graph: Graph, start: string, reachable: ReadonlySet<string>, accept: (other: string) => boolean): NodeProto | undefined {
-  const queue = [start];
-  const seen = new Set(queue);
-  while (queue.length > 0) {
-    for (const node of graph.consumersOf(queue.shift()!)) {
-      if (node.opType === 'Add' && node.input.length === 2) {
-        const other = reachable.has(node.input[0]!) ? node.input[1]! : node.input[0]!;
-        if (accept(other)) return node;
-      }
-      for (const out of node.output) {
-        if (out !== '' && !seen.has(out)) {
-          seen.add(out);
-          queue.push(out);
-        }
-      }
-    }
-  }
-  return undefined;
-}
-
-/** True when `value` is computed through a Softmax downstream of the block (the next attention, not an MLP). */
-function passesSoftmax(graph: Graph, value: string, downstream: ReadonlySet<string>): boolean {
-  for (const v of ancestors(graph, value)) if (downstream.has(v) && graph.producerOf(v)?.opType === 'Softmax') return true;
-  return false;
-}
-
-function reachesBackTo(graph: Graph, value: string, opType: string, through: ReadonlySet<string>): boolean {
+function reachesBackTo(graph: Graph, value: string, opType: string, through: ReadonlySet<string>): NodeProto | undefined {
   const stack = [value];
   const seen = new Set<string>();
   while (stack.length > 0) {
@@ -147,10 +102,10 @@ function reachesBackTo(graph: Graph, value: string, opType: string, through: Rea
     seen.add(name);
     const producer = graph.producerOf(name);
     if (producer === undefined) continue;
-    if (producer.opType === opType) return true;
+    if (producer.opType === opType) return producer;
     if (through.has(producer.opType)) stack.push(...producer.input.filter((i) => i !== ''));
   }
-  return false;
+  return undefined;
 }
 
 function forwardTo(graph: Graph, value: string, opType: string, through: ReadonlySet<string>): NodeProto | undefined {
@@ -172,3 +127,10 @@ function isPerm0213(node: NodeProto): boolean {
   const perm = node.attribute.find((a) => a.name === 'perm')?.ints.map(Number);
   return perm !== undefined && perm.join(',') === '0,2,1,3';
 }
+
+/** The attention's module path; `undefined` when it sits at the root or nothing was recorded. */
+function attentionModule(scope: string | undefined): string | undefined {
+  return scope === '' ? undefined : scope;
+}
+
+export type { ResidualLayout, ResidualSite } from './residual.js';

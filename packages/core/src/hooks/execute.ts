@@ -9,7 +9,7 @@ import type { Backend } from '../runtime/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ancestors } from './dataflow.js';
 import type { HookPoint } from './hook-points.js';
-import { planInterventions, type Intervention } from './interventions.js';
+import { planInterventions, type Intervention, type RuntimeShapeCheck } from './interventions.js';
 import { explainLoopError, measureSubgraphHooks, plumbSubgraphHooks, refuseSubgraphFunctions, subgraphChecks } from './subgraph-runs.js';
 import { stepName } from './subgraphs.js';
 
@@ -70,11 +70,15 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
   }
   const hookedValues = hooked.map((h) => h.hook.value);
   const stageOf = new Map<string, number>();
+  const stageAfter = (anchor: string): number => {
+    const upstream = hooked.length === 0 ? new Set<string>() : ancestors(model.graph, anchor);
+    return hookedValues.reduce((stage, v, i) => (upstream.has(v) ? i + 1 : stage), 0);
+  };
   for (const hook of request.record) {
     if (hookedValues.includes(hook.value)) continue;
-    const upstream = hooked.length === 0 ? new Set<string>() : ancestors(model.graph, anchorOf(model, hook));
-    stageOf.set(hook.value, hookedValues.reduce((stage, v, i) => (upstream.has(v) ? i + 1 : stage), 0));
+    stageOf.set(hook.value, stageAfter(anchorOf(model, hook)));
   }
+  const checkStage = new Map(plan.checks.map((c) => [c, stageAfter(c.hookValue)] as const));
   const pool: Record<string, Tensor> = { ...request.feeds, ...plan.feeds };
   const recorded = new Map<string, Tensor>();
   let outputs: Record<string, Tensor> = {};
@@ -82,14 +86,19 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
     const last = stage === hooked.length;
     const target = last ? request.outputs : [hookedValues[stage]!];
     const record = [...stageOf].filter(([, s]) => s === stage).map(([v]) => v);
-    const key = `${context.id} iv[${plan.key}] split[${hookedValues.join(',')}] stage ${stage} out[${target.join(',')}] rec[${[...record].sort().join(',')}]`;
+    const shapeChecks = plan.checks.filter((c) => checkStage.get(c) === stage);
+    const key = `${context.id} iv[${plan.key}] split[${hookedValues.join(',')}] stage ${stage} out[${target.join(',')}] rec[${[...record].sort().join(',')}] chk[${shapeChecks.map((c) => c.value).join(',')}]`;
     const inside = request.record.filter((h) => h.subgraph !== undefined && record.includes(h.value));
     const build = (): ModelIR =>
-      stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record])].filter((v) => !inside.some((h) => h.value === v)), (variant) => plumbSubgraphHooks(variant, inside));
+      stageModel(variantBase(), hookedValues.slice(0, stage), [...new Set([...target, ...record, ...shapeChecks.map((c) => c.value)])].filter((v) => !inside.some((h) => h.value === v)), (variant) => plumbSubgraphHooks(variant, inside));
     const session = await backend.session(build, { key });
     const checks = subgraphChecks(model, inside);
     const feeds = Object.fromEntries(session.inputNames.map((n) => [n, pool[n]!]));
-    const result = await session.run(feeds).catch((e: unknown) => explainLoopError(e, inside));
+    const result = await session.run(feeds).catch(async (e: unknown) => {
+      if (shapeChecks.length > 0) await verifyPlainShapes(context, request.feeds, shapeChecks);
+      return explainLoopError(e, inside);
+    });
+    for (const c of shapeChecks) c.verify(Array.from(result[c.value]!.data as BigInt64Array, Number));
     for (const v of record) if (checks.computed(v, result, pool)) recorded.set(v, result[v]!);
     if (last) {
       outputs = Object.fromEntries(request.outputs.map((o) => [o, result[o]!]));
@@ -103,6 +112,17 @@ export async function execute(context: ExecuteContext, dims: ReadonlyMap<string,
     if (request.record.some((r) => r.value === hook.value)) recorded.set(hook.value, edited);
   }
   return { outputs, recorded };
+}
+
+/**
+ * After a failed run with edits on dims unknown before it: the edited activations' real shapes,
+ * from a plain run, so that a bad index or value is reported as such instead of onnxruntime's error.
+ */
+async function verifyPlainShapes(context: ExecuteContext, feeds: Readonly<Record<string, Tensor>>, checks: readonly RuntimeShapeCheck[]): Promise<void> {
+  const values = [...new Set(checks.map((c) => c.hookValue))];
+  const session = await context.backend.session(() => stageModel(context.model, [], values, () => undefined), { key: `${context.id} shapes[${values.join(',')}]` });
+  const result = await session.run(Object.fromEntries(session.inputNames.map((n) => [n, feeds[n]!])));
+  for (const c of checks) c.verify(result[c.hookValue]!.shape);
 }
 
 function stageModel(base: ModelIR, fed: readonly string[], outputs: readonly string[], addOutputs: (variant: ModelIR) => void): ModelIR {

@@ -8,7 +8,10 @@ import type { Dim } from '../onnx/types.js';
 import type { DType } from '../tensor/dtype.js';
 import type { AttentionReport } from './attention.js';
 import { subgraphReads } from '../onnx/graph.js';
-import { enclosingModules, moduleOf } from './scopes.js';
+import { ancestors } from './dataflow.js';
+import { blockNames, modelNames } from './tl-names.js';
+import { enclosingModules, nodeScopes, type ScopeMap } from './scopes.js';
+import { fusedAttentionNames } from './fused-attention.js';
 import { imageAxes } from './image-axes.js';
 import { outputAliasName } from './output-alias.js';
 import { subgraphHookPoints } from './subgraph-hooks.js';
@@ -31,12 +34,24 @@ export interface HookAxes {
   readonly channel?: number;
 }
 
-/** Shape and dtype of a value, as probed or recorded. */
+/**
+ * Where a dim of a hook point's shape comes from: `'static'` — the file's declared type or static
+ * shape inference (exact for every input size); `'probe'` — only seen in the probe runs (a guess,
+ * checked against the real size when an intervention uses it); `'unknown'` — `null` in the shape.
+ */
+export type DimSource = 'static' | 'probe' | 'unknown';
+
+/** Shape and dtype of a value, from the file, static inference and the probe runs. */
 export interface ValueMeta {
-  /** Element type (`undefined` when neither the graph nor a probe run told it). */
+  /** Element type (`undefined` when neither the graph, inference nor a probe run told it). */
   readonly dtype: DType | undefined;
-  /** Dimensions: numbers, or symbolic names such as `'batch'` for those that vary between runs. */
+  /**
+   * Dimensions: numbers, symbolic dims of the inputs (`'batch'`), expressions over them
+   * (`'floor((W + 1) / 2)'`, see `evaluateDim`), or `null` where unknown.
+   */
   readonly shape: readonly Dim[] | undefined;
+  /** Per dim of `shape`, where it comes from (absent when nothing is known). */
+  readonly dimSources?: readonly DimSource[];
 }
 
 /** One addressable activation. */
@@ -86,8 +101,10 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   const named: NamedValue[] = [];
   for (const input of graph.feedNames) named.push({ name: input, value: input, kind: 'value' });
   for (const node of order) for (const out of node.output) if (out !== '') named.push({ name: out, value: out, kind: 'value' });
-  named.push(...moduleNames(graph, order, source.data));
-  named.push(...aliasNames(source.attention, graph));
+  const scopes = nodeScopes(graph, order, source.data);
+  named.push(...moduleNames(graph, order, source.data, scopes));
+  named.push(...aliasNames(source.attention, graph, order, source.data));
+  named.push(...fusedAttentionNames(graph, order, source.attention.sites).map((n) => ({ ...n, kind: 'alias' as const })));
   const taken = new Set<string>();
   const table: HookPoint[] = [];
   for (const entry of named) {
@@ -100,9 +117,10 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
       value: entry.value,
       kind: entry.kind,
       op: producer?.opType,
-      scope: producer === undefined ? undefined : moduleOf(producer),
+      scope: producer === undefined ? undefined : scopes.scope.get(producer),
       dtype: meta.dtype,
       shape: meta.shape,
+      ...(meta.dimSources === undefined ? {} : { dimSources: meta.dimSources }),
       axes: entry.axes ?? axesFromShape(meta.shape, source.inputSymbols),
       data: source.data.has(entry.value),
     });
@@ -111,10 +129,17 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   return table;
 }
 
-function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>): NamedValue[] {
+/**
+ * `<module>.input` / `.output` for every module with recorded (or inferred) nodes. The output is
+ * what the module's forward returns: a value leaving the module (read by a node outside it, as
+ * data, or a graph output) that no other leaving value is computed from — the last such value in
+ * topological order is `.output`, any others (a forward returning a tuple) `.output.1`, ….
+ * Inputs are the data values the module reads from outside, in the order it first reads them.
+ */
+function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>, scopes: ScopeMap): NamedValue[] {
   const members = new Map<string, Set<NodeProto>>();
   for (const node of order) {
-    const module = moduleOf(node);
+    const module = scopes.scope.get(node);
     if (module === undefined) continue;
     for (const m of enclosingModules(module)) {
       let set = members.get(m);
@@ -123,24 +148,30 @@ function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySe
     }
   }
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  const readsAsData = (node: NodeProto) => node.output.some((o) => data.has(o));
   const named: NamedValue[] = [];
   for (const [module, nodes] of members) {
+    if (scopes.broken.has(module)) continue;
     const produced = new Set<string>();
     for (const n of nodes) for (const o of n.output) produced.add(o);
     const inputs: string[] = [];
-    const outputs: string[] = [];
+    const leaving: string[] = [];
     for (const node of order) {
       if (!nodes.has(node)) continue;
       for (const input of [...node.input, ...subgraphReads(node)]) {
         if (data.has(input) && !produced.has(input) && !inputs.includes(input)) inputs.push(input);
       }
       for (const out of node.output) {
-        if (!data.has(out) || outputs.includes(out)) continue;
-        if (graphOutputs.has(out) || graph.consumersOf(out).some((c) => !nodes.has(c))) outputs.push(out);
+        if (!data.has(out) || leaving.includes(out)) continue;
+        if (graphOutputs.has(out) || graph.consumersOf(out).some((c) => !nodes.has(c) && readsAsData(c))) leaving.push(out);
       }
     }
+    const feeding = new Set<string>();
+    for (const value of leaving) for (const a of ancestors(graph, value)) if (a !== value) feeding.add(a);
+    const outputs = leaving.filter((v) => !feeding.has(v));
+    const ordered = [outputs.at(-1), ...outputs.slice(0, -1)].filter((v): v is string => v !== undefined);
     inputs.forEach((value, i) => named.push({ name: `${module}.input${i === 0 ? '' : `.${i}`}`, value, kind: 'module-input' }));
-    outputs.forEach((value, i) => named.push({ name: `${module}.output${i === 0 ? '' : `.${i}`}`, value, kind: 'module-output' }));
+    ordered.forEach((value, i) => named.push({ name: `${module}.output${i === 0 ? '' : `.${i}`}`, value, kind: 'module-output' }));
   }
   return named;
 }
@@ -152,7 +183,7 @@ const Z_AXES: Record<string, HookAxes> = {
   'batch,head,pos,d_head': { batch: 0, head: 1, position: 2, feature: 3 },
 };
 
-function aliasNames(report: AttentionReport, graph: Graph): NamedValue[] {
+function aliasNames(report: AttentionReport, graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>): NamedValue[] {
   const named: NamedValue[] = [];
   for (const site of report.sites) {
     const tl = `blocks.${site.layer}`;
@@ -162,14 +193,9 @@ function aliasNames(report: AttentionReport, graph: Graph): NamedValue[] {
     named.push({ name: `${attn}.z`, value: site.z, kind: 'alias', axes: zAxes });
     named.push({ name: `${tl}.attn.hook_pattern`, value: site.pattern, kind: 'alias', axes: PATTERN_AXES });
     named.push({ name: `${tl}.attn.hook_z`, value: site.z, kind: 'alias', axes: zAxes });
-    const r = site.residual;
-    if (r === undefined) continue;
-    named.push({ name: `${tl}.hook_resid_pre`, value: r.residPre, kind: 'alias', axes: RESIDUAL_AXES });
-    named.push({ name: `${tl}.hook_attn_out`, value: r.attnOut, kind: 'alias', axes: RESIDUAL_AXES });
-    named.push({ name: `${tl}.hook_resid_mid`, value: r.residMid, kind: 'alias', axes: RESIDUAL_AXES });
-    if (r.mlpOut !== undefined) named.push({ name: `${tl}.hook_mlp_out`, value: r.mlpOut, kind: 'alias', axes: RESIDUAL_AXES });
-    named.push({ name: `${tl}.hook_resid_post`, value: r.residPost, kind: 'alias', axes: RESIDUAL_AXES });
+    for (const alias of blockNames(site, graph, data)) named.push({ ...alias, kind: 'alias' });
   }
+  for (const alias of modelNames(report.sites, graph, order, data)) named.push({ ...alias, kind: 'alias' });
   const last = report.sites.at(-1)?.residual;
   if (last !== undefined && graph.outputs.length === 1) {
     const output = graph.outputs[0]!.name;

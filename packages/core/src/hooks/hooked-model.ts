@@ -5,13 +5,16 @@
 import { MechintError } from '../errors.js';
 import { decodeModel } from '../onnx/codec.js';
 import { ModelIR } from '../onnx/model.js';
+import { nodeSubgraphs } from '../onnx/graph.js';
+import type { NodeProto } from '../onnx/gen/onnx_pb.js';
+import { measureSubgraphHooks } from './subgraph-runs.js';
 import { Backend, type BackendOptions } from '../runtime/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ActivationCache } from './activation-cache.js';
 import { findAttention, type AttentionReport } from './attention.js';
 import { dataValues } from './dataflow.js';
 import { execute, type ExecuteContext, type HookFunction } from './execute.js';
-import { buildHookTable, type HookPoint } from './hook-points.js';
+import { buildHookTable, type HookPoint, type ValueMeta } from './hook-points.js';
 import type { Intervention } from './interventions.js';
 import { GRAD_SEED_INPUT, gradients, type GradientGraph } from '../grad/gradients.js';
 import { denseFromRows } from '../grad/dense-rows.js';
@@ -19,8 +22,12 @@ import type { GradRule } from '../grad/context.js';
 import { isRecurrent } from '../grad/unroll.js';
 import { readModelSource } from './model-source.js';
 import { assertLoadable } from './load-check.js';
-import { inputDims, probeValues } from './probe.js';
+import { describeConflicts, inputDims, probeValues, staticMeta, type ProbeResult } from './probe.js';
+import { inferShapes, type TypeConflict } from '../onnx/shape-inference.js';
+import { describeTensorType } from '../onnx/types.js';
+import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
+import { unfuse } from './unfuse.js';
 
 let nextId = 0;
 
@@ -31,10 +38,29 @@ export interface HookedModelOptions {
   /** A backend to share between models (overrides `ep`). */
   backend?: Backend;
   /**
-   * Learn every hook point's shape and dtype from two probe runs on synthetic inputs (default
-   * `true`). Without it, interventions cannot check shapes and are refused.
+   * Complete the shapes that the file's declared types and static shape inference leave unknown
+   * with two probe runs (default `true`): on `exampleInputs` when given, else on small synthetic
+   * inputs. A failed probe is a warning (see `warnings`), never an error: interventions on dims
+   * nobody knows are checked against the real shapes at run time.
    */
   probe?: boolean;
+  /**
+   * Inputs the probe runs on (one tensor per graph input): use them for models that only accept
+   * some sizes (a detector whose sides must be multiples of 32). The probe runs them, then the
+   * same inputs with every symbolic dim doubled.
+   */
+  exampleInputs?: Readonly<Record<string, Tensor>>;
+  /**
+   * Called with each load warning (a failed probe, with its reason); default `console.warn`. Pass
+   * `() => {}` to silence them — they stay in `HookedModel.warnings`.
+   */
+  onWarning?: (message: string) => void;
+  /**
+   * Rewrite fused attention operators (`com.microsoft` `Attention`, `MultiHeadAttention`,
+   * `GroupQueryAttention`, opset-23 `Attention`) into standard operators on load, so that
+   * `attn.pattern`, `attn.z` and `attn.hook_q/k/v` exist (see {@link unfuse}; default `false`).
+   */
+  unfuse?: boolean;
   /**
    * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
    * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
@@ -111,14 +137,17 @@ export class HookedModel {
   readonly hookPoints: readonly HookPoint[];
   /** What attention recognition found (see {@link HookedModel.describeAttention}). */
   readonly attention: AttentionReport;
+  /** What went wrong while loading without stopping it (e.g. why the shape probe failed). */
+  readonly warnings: readonly string[];
   readonly #context: ExecuteContext;
   readonly #gradOutputs = new Map<string, Pick<GradientGraph, 'grads' | 'rows'>>();
 
-  private constructor(model: ModelIR, backend: Backend, hookPoints: readonly HookPoint[], attention: AttentionReport, order: ReadonlyMap<string, number>) {
+  private constructor(model: ModelIR, backend: Backend, hookPoints: readonly HookPoint[], attention: AttentionReport, order: ReadonlyMap<string, number>, warnings: readonly string[]) {
     this.model = model;
     this.backend = backend;
     this.hookPoints = hookPoints;
     this.attention = attention;
+    this.warnings = warnings;
     this.#context = { id: `hooked-${nextId++}`, model, backend, table: hookPoints, order };
   }
 
@@ -129,19 +158,52 @@ export class HookedModel {
    * the probe's session, so it costs a session of its own only when the probe is off or failed.
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
-    const model = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
+    const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
+    const model = options.unfuse === true ? unfuse(loaded) : loaded;
     const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
     const order = model.graph.topologicalOrder();
     const data = dataValues(model.graph, order);
     const attention = findAttention(model.graph, order);
     const values = [...model.graph.feedNames, ...order.flatMap((n) => n.output.filter((o) => o !== '' && data.has(o)))];
-    const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'] });
-    const meta = options.probe === false ? new Map() : await probeValues(model, values, probeBackend);
-    if (meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
+    const probeBackend = await Backend.create({ ep: ['cpu', 'wasm'], logSeverityLevel: 4 });
+    const conflicts: TypeConflict[] = [];
+    const inferred = inferShapes(model, { onConflict: (c) => conflicts.push(c) });
+    const probed: ProbeResult = options.probe === false ? { meta: new Map() } : await probeValues(model, values, probeBackend, inferred, options.exampleInputs);
+    if (probed.meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
+    const warnings: string[] = [];
+    if (conflicts.length > 0) warnings.push(describeConflicts(conflicts));
+    if (probed.failure !== undefined) {
+      warnings.push(
+        `Shape probe failed: ${probed.failure}. Shapes come from the file's declared types and static inference; dims they leave unknown are checked against the real shapes when an edit runs.${options.exampleInputs === undefined ? ' Pass exampleInputs to HookedModel.load to probe on inputs the model accepts.' : ''}`,
+      );
+    }
+    const warn = options.onWarning ?? ((message: string) => console.warn(`@mechint/core: ${message}`));
+    for (const w of warnings) warn(w);
+    const meta = staticMeta(inferred, values, probed.meta);
     const firstInput = inputDims(model).values().next().value ?? [];
     const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
     const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));
-    return new HookedModel(model, backend, hookPoints, attention, position);
+    return new HookedModel(model, backend, hookPoints, attention, position, warnings);
+  }
+
+  /**
+   * The type the file declares for a graph input, output or `value_info` entry (by hook-point or
+   * value name), exactly as written — `undefined` when the file declares none.
+   *
+   * @example
+   * ```ts
+   * import { HookedModel } from '@mechint/core';
+   * const model = await HookedModel.load('packages/core/test/fixtures/gpt2l.onnx');
+   * model.declaredType('tokens'); // { dtype: 'int64', shape: ['batch', 'pos'] }
+   * ```
+   */
+  declaredType(name: string): ValueMeta | undefined {
+    const value = this.hookPoints.find((h) => h.name === name)?.value ?? name;
+    const graph = this.model.graph;
+    const declared = [...graph.inputs, ...graph.outputs, ...graph.valueInfo].find((v) => v.name === value)?.type;
+    const described = declared === undefined ? undefined : describeTensorType(declared);
+    if (described === undefined) return undefined;
+    return { dtype: described.elemType === 0 ? undefined : dtypeFromOnnx(described.elemType), shape: described.shape };
   }
 
   /** The hook point named `name` (`UNKNOWN_HOOK` with the closest names otherwise). */
@@ -149,13 +211,26 @@ export class HookedModel {
     return resolveHook(this.hookPoints, name);
   }
 
-  /** A sentence on which attention layers were recognised, and which were not and why. */
+  /**
+   * A sentence on which attention layers were recognised, which block structure (and so which
+   * TransformerLens definitions) their residual aliases follow, and why a layer has none.
+   */
   describeAttention(): string {
     const { sites, fused, unmatchedSoftmax } = this.attention;
     const parts = [`${sites.length} attention layer(s) recognised${sites.length ? ` (${sites.map((s) => s.module ?? `layer ${s.layer}`).join(', ')})` : ''}`];
-    const residual = sites.filter((s) => s.residual !== undefined).length;
-    if (sites.length > 0) parts.push(`residual aliases for ${residual} of them`);
-    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')}`);
+    const layouts: Record<string, string> = {
+      'pre-ln': 'pre-LN blocks, HookedTransformer definitions: resid_pre + attn_out = resid_mid, resid_mid + mlp_out = resid_post',
+      'post-ln': 'post-LN blocks, HookedEncoder definitions: resid_pre + attn_out = resid_mid, ln1(resid_mid) + mlp_out = resid_post, ln2(resid_post) = normalized_resid_post',
+      parallel: 'parallel attention and MLP, HookedTransformer parallel_attn_mlp definitions: resid_pre + attn_out + mlp_out = resid_post, no resid_mid',
+    };
+    for (const [layout, text] of Object.entries(layouts)) {
+      const layers = sites.filter((s) => s.residual?.layout === layout).map((s) => s.layer);
+      if (layers.length > 0) parts.push(`residual aliases for layer(s) ${layers.join(', ')} (${text})`);
+    }
+    const reasons = new Map<string, number[]>();
+    for (const s of sites) if (s.residualReason !== undefined) reasons.set(s.residualReason, [...(reasons.get(s.residualReason) ?? []), s.layer]);
+    for (const [reason, layers] of reasons) parts.push(`no residual aliases for layer(s) ${layers.join(', ')}: ${reason}`);
+    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')} (load with { unfuse: true } to rewrite them into standard operators)`);
     if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);
     return `${parts.join('; ')}.`;
   }
@@ -180,18 +255,20 @@ export class HookedModel {
    * Runs the model and the gradients of `of` with respect to every `wrt` — hook points,
    * parameters (initializer names) or graph inputs — in one session call; `seed` (shaped like
    * `of`) weights the output, by default all ones (the gradient of its sum). RNN / GRU / LSTM
-   * nodes are unrolled over the sequence length of the feeds (the time dim of their input, as
-   * probed; all of them must share it).
+   * nodes are unrolled over the sequence length of the feeds (the time dim of their input, from
+   * its declared type, shape inference or the probe — or, for nodes inside an If branch, measured
+   * by a run; all of them must share it). Paths through If, Loop and Scan are differentiated (see
+   * `gradients`); one that cannot be raises `UNSUPPORTED_OP`, never returns zeros.
    */
   async runWithGrad(feeds: Readonly<Record<string, Tensor>>, options: RunWithGradOptions): Promise<{ outputs: Record<string, Tensor>; grads: Record<string, Tensor> }> {
     const of = this.valueOf(options.of);
     const wrt = options.wrt.map((w) => this.valueOf(w));
     const overrides = options.overrides ?? {};
     const nodeOverrides = options.nodeOverrides ?? {};
-    const steps = this.stepsOf(this.dimsOf(feeds));
+    const steps = this.stepsOf(this.dimsOf(feeds)) ?? (await this.bodyStepsOf(feeds));
     const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}] quantized[${options.quantized ?? 'straight-through'}]`;
     const session = await this.backend.session(() => {
-      const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!] as const));
+      const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!.map((d, i) => (h.dimSources?.[i] === 'probe' ? null : d))] as const));
       const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, rowSparse: true, quantized: options.quantized ?? 'straight-through', ...(steps === undefined ? {} : { steps }) });
       this.#gradOutputs.set(key, built);
       return built.model;
@@ -258,6 +335,27 @@ export class HookedModel {
       const time = this.hookPoints.find((h) => h.value === node.input[0])?.shape?.[layout];
       const steps = typeof time === 'string' ? dims.get(time) : time;
       if (typeof steps === 'number') return steps;
+    }
+    return undefined;
+  }
+
+  /** The sequence length of the first RNN / GRU / LSTM inside an If / Loop / Scan body that these feeds run, measured by a run. */
+  private async bodyStepsOf(feeds: Readonly<Record<string, Tensor>>): Promise<number | undefined> {
+    const layouts = new Map<string, number>();
+    const visit = (nodes: readonly NodeProto[], inBody: boolean) => {
+      for (const node of nodes) {
+        if (inBody && isRecurrent(node)) layouts.set(node.input[0]!, Number(node.attribute.find((a) => a.name === 'layout')?.i ?? 0n));
+        for (const body of nodeSubgraphs(node)) visit(body.node, true);
+      }
+    };
+    visit(this.model.graph.nodes, false);
+    for (const hook of this.hookPoints.filter((h) => h.subgraph !== undefined && h.kind === 'value' && layouts.has(h.subgraph.value))) {
+      const measured = await measureSubgraphHooks(this.model, this.backend, this.#context.id, feeds, [hook]).catch((e: unknown) => {
+        if (MechintError.isInstance(e) && e.code === 'INVALID_ARGUMENT') return undefined; // a branch these feeds do not take
+        throw e;
+      });
+      const time = measured?.[0]?.shape?.[layouts.get(hook.subgraph!.value)!];
+      if (typeof time === 'number') return time;
     }
     return undefined;
   }

@@ -3,12 +3,14 @@
  */
 export { HookedModel, type HookedModelOptions, type RunHooksOptions, type RunWithCacheOptions, type RunWithGradOptions } from './hooked-model.js';
 export { ActivationCache } from './activation-cache.js';
-export type { HookAxes, HookKind, HookPoint, ValueMeta } from './hook-points.js';
+export type { DimSource, HookAxes, HookKind, HookPoint, ValueMeta } from './hook-points.js';
 export type { AttentionReport, AttentionSite, ResidualSite } from './attention.js';
 export type { HookFunction } from './execute.js';
 export type { HookSelector } from './selectors.js';
 export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';
-export { moduleOf } from './scopes.js';
+export { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
+export { unfuse } from './unfuse.js';
+export { fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
 export { registerModelPathReader } from './model-source.js';
 export { plumbSubgraphValue, subgraphValues, type SubgraphLocation, type SubgraphStep, type SubgraphValue } from './subgraphs.js';
 export { inlineBranches, type InlineBranchesOptions, type InlinedBranches } from './branch-inlining.js';

@@ -8,6 +8,7 @@ import { create } from '@bufbuild/protobuf';
 import { MechintError } from '../errors.js';
 import { ValueInfoProtoSchema, type TypeProto } from '../onnx/gen/onnx_pb.js';
 import type { ModelIR } from '../onnx/model.js';
+import { evaluateDim } from '../onnx/sym-dim.js';
 import { tensorType, type Dim } from '../onnx/types.js';
 import { onnxTypeOf } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -73,24 +74,54 @@ const SELECTIONS: readonly { key: 'positions' | 'heads' | 'features' | 'channels
   { key: 'channels', role: 'channel' },
 ];
 
+/** One selection on one axis; `sized` when the axis size was known when planning. */
+interface PlannedAxis {
+  role: Role;
+  axis: number;
+  perItem: boolean;
+  indices: Tensor<'int64'>;
+  /** The axis size, when known before the run; else negative indices are resolved in the graph. */
+  size: number | undefined;
+  /** The indices as given (for the run-time range check). */
+  given: readonly number[];
+  key: string;
+}
+
 /** One checked intervention, ready to compile and feed. */
 interface Planned {
   hook: HookPoint;
   op: InterventionOp;
-  axes: { role: Role; axis: number; perItem: boolean; indices: Tensor<'int64'> }[];
+  axes: PlannedAxis[];
   value: Tensor | undefined;
   scale: number | undefined;
+  /** Whether something could not be checked before the run: the edit then reads its value's real shape. */
+  runtimeCheck: boolean;
+  where: string;
 }
 
-/** A compiled plan: the structure key of the variant and the feeds it needs. */
+/**
+ * A check after the run: `value` is a `Shape` output of the edited activation, `hookValue` the
+ * activation (to find the stage that computes it), `verify` throws when the real shape shows an
+ * index out of range or a value that does not broadcast.
+ */
+export interface RuntimeShapeCheck {
+  readonly value: string;
+  readonly hookValue: string;
+  verify(shape: readonly number[]): void;
+}
+
+/** A compiled plan: the structure key of the variant, the feeds it needs and the checks after the run. */
 export interface InterventionPlan {
   readonly key: string;
   readonly feeds: Record<string, Tensor>;
+  readonly checks: readonly RuntimeShapeCheck[];
   apply(model: ModelIR): void;
 }
 
 const PREFIX = '__mechint_iv';
 const INT32 = 6n;
+/** Fills ragged per-item index lists; matches no position, even after negative indices are resolved. */
+const PAD = -(2n ** 62n);
 
 /**
  * Checks `interventions` against the hook table and the run's dims (`dims`: symbolic dim → size
@@ -102,13 +133,43 @@ export function planInterventions(table: readonly HookPoint[], interventions: re
   const feeds: Record<string, Tensor> = {};
   const parts: string[] = [];
   planned.forEach((p, k) => {
-    const selected = p.axes.map((a) => `${a.role}${a.perItem ? '*' : ''}`).join('+');
-    parts.push(`${p.hook.value}:${p.op}:${selected}:${p.value?.rank ?? '-'}`);
+    const selected = p.axes.map((a) => `${a.role}${a.perItem ? '*' : ''}${a.size === undefined ? '~' : ''}`).join('+');
+    parts.push(`${p.hook.value}:${p.op}:${selected}:${p.value?.rank ?? '-'}${p.runtimeCheck ? ':checked' : ''}`);
     if (p.value !== undefined) feeds[`${PREFIX}${k}_value`] = p.value;
     if (p.op === 'add' || p.op === 'scale') feeds[`${PREFIX}${k}_scale`] = scalarOf(p.hook, p.scale ?? 1);
     for (const a of p.axes) feeds[`${PREFIX}${k}_${a.role}`] = a.indices;
   });
-  return { key: parts.join('|'), feeds, apply: (model) => planned.forEach((p, k) => splice(model, p, k)) };
+  const checks = planned.flatMap((p, k) => (p.runtimeCheck ? [{ value: shapeOutput(k), hookValue: p.hook.value, verify: (shape: readonly number[]) => verifyAtRunTime(p, shape) }] : []));
+  return { key: parts.join('|'), feeds, checks, apply: (model) => planned.forEach((p, k) => splice(model, p, k)) };
+}
+
+function shapeOutput(k: number): string {
+  return `${PREFIX}${k}_shape`;
+}
+
+/** What could not be checked before the run, checked against the activation's real shape. */
+function verifyAtRunTime(p: Planned, shape: readonly number[]): void {
+  const real = `'${p.hook.name}' has shape [${shape.join(', ')}] in this run`;
+  if (p.hook.shape !== undefined && shape.length !== p.hook.shape.length) {
+    throw new MechintError('SHAPE_MISMATCH', `${p.where}: ${real}, not of rank ${p.hook.shape.length} as its type says; the edit was not applied as asked. Report this model: its declared types are wrong.`);
+  }
+  for (const a of p.axes) {
+    const size = shape[a.axis]!;
+    const bad = a.given.find((i) => i >= size || i < -size);
+    if (bad !== undefined) {
+      throw new MechintError('INVALID_ARGUMENT', `${p.where}: ${a.key} index ${bad} is out of range: ${real} (size ${size} on its ${a.role} axis ${a.axis}); nothing was edited there. Use indices below ${size}.`, {
+        details: { index: bad, size, shape: [...shape] },
+      });
+    }
+    if (a.perItem && p.hook.axes.batch !== undefined && a.indices.shape[0] !== shape[p.hook.axes.batch]) {
+      throw new MechintError('SHAPE_MISMATCH', `${p.where}: ${a.key} gives ${a.indices.shape[0]} per-item lists; ${real} (batch ${shape[p.hook.axes.batch]}).`);
+    }
+  }
+  const value = p.value;
+  if (value !== undefined) {
+    const fits = value.rank <= shape.length && value.shape.every((d, i) => d === 1 || d === shape[shape.length - value.rank + i]);
+    if (!fits) throw new MechintError('SHAPE_MISMATCH', `${p.where}: value of shape [${value.shape.join(', ')}] does not broadcast to ${real}.`, { details: { value: value.shape, hook: [...shape] } });
+  }
 }
 
 function plan(table: readonly HookPoint[], iv: Intervention, k: number, dims: ReadonlyMap<string, number>): Planned {
@@ -118,10 +179,15 @@ function plan(table: readonly HookPoint[], iv: Intervention, k: number, dims: Re
     throw new MechintError('INVALID_ARGUMENT', `${where}: unknown op; use zero, mean, set, add, scale or patch.`);
   }
   if (hook.op === undefined) throw new MechintError('INVALID_ARGUMENT', `${where}: '${iv.hook}' is a graph input; edit the feed instead.`);
-  if (hook.dtype === undefined || hook.shape === undefined) {
-    throw new MechintError('INVALID_ARGUMENT', `${where}: the shape of '${iv.hook}' is unknown (the probe run could not reach it), so it cannot be edited.`);
+  if (hook.dtype === undefined) {
+    throw new MechintError('INVALID_ARGUMENT', `${where}: the element type of '${iv.hook}' is unknown (neither the file, static inference nor the probe tell it); pass exampleInputs to HookedModel.load.`);
   }
-  const shape = hook.shape.map((d) => resolveDim(d, dims));
+  // Only dims the file or static inference vouch for are checked now; the rest at run time.
+  const shape = (hook.shape ?? []).map((d, i) => (hook.dimSources?.[i] === 'probe' ? undefined : resolveDim(d, dims)));
+  const selects = SELECTIONS.some(({ key }) => iv[key] !== undefined);
+  if (hook.shape === undefined && selects) {
+    throw new MechintError('INVALID_ARGUMENT', `${where}: the rank of '${iv.hook}' is unknown (neither the file, static inference nor the probe tell it), so its axes cannot be selected; edit the whole value, or pass exampleInputs to HookedModel.load.`);
+  }
   const needsValue = iv.op === 'mean' || iv.op === 'set' || iv.op === 'add' || iv.op === 'patch';
   if (needsValue !== (iv.value !== undefined)) {
     throw new MechintError('INVALID_ARGUMENT', needsValue ? `${where}: give the value to use.` : `${where}: takes no value; did you mean 'set'?`);
@@ -140,9 +206,12 @@ function plan(table: readonly HookPoint[], iv: Intervention, k: number, dims: Re
     if (selected.perItem && hook.axes.batch !== 0) {
       throw new MechintError('INVALID_ARGUMENT', `${where}: per-item ${key} need a batch axis first; '${iv.hook}' has axes ${describeAxes(hook.axes)}.`);
     }
-    return [{ role, axis, ...selected }];
+    return [{ role, axis, key, size: shape[axis], ...selected }];
   });
-  return { hook, op: iv.op, axes, value: iv.value, scale: iv.scale };
+  // Values inside If / Loop / Scan bodies are measured on this call's feeds before planning.
+  const unresolved = hook.subgraph === undefined && (hook.shape === undefined || shape.some((d) => d === undefined));
+  const runtimeCheck = unresolved && (axes.length > 0 || iv.value !== undefined);
+  return { hook, op: iv.op, axes, value: iv.value, scale: iv.scale, runtimeCheck, where };
 }
 
 function checkValue(where: string, hook: HookPoint, value: Tensor, shape: readonly (number | undefined)[]): void {
@@ -160,25 +229,25 @@ function checkValue(where: string, hook: HookPoint, value: Tensor, shape: readon
   }
 }
 
-function indicesFor(where: string, key: string, selection: IndexSelection, size: number | undefined, batch: number | undefined): { perItem: boolean; indices: Tensor<'int64'> } {
+function indicesFor(where: string, key: string, selection: IndexSelection, size: number | undefined, batch: number | undefined): { perItem: boolean; indices: Tensor<'int64'>; given: number[] } {
   const perItem = selection.length > 0 && Array.isArray(selection[0]);
   const rows = (perItem ? selection : [selection]) as readonly (readonly number[])[];
   if (perItem && batch !== undefined && rows.length !== batch) {
     throw new MechintError('SHAPE_MISMATCH', `${where}: ${key} gives ${rows.length} per-item lists for a batch of ${batch}.`);
   }
   const width = Math.max(1, ...rows.map((r) => r.length));
-  const flat = new BigInt64Array(rows.length * width).fill(-1n);
+  const flat = new BigInt64Array(rows.length * width).fill(PAD);
   rows.forEach((row, r) =>
     row.forEach((i, c) => {
       if (!Number.isInteger(i)) throw new MechintError('INVALID_ARGUMENT', `${where}: ${key} must be integers; got ${i}.`);
       const resolved = i < 0 && size !== undefined ? i + size : i;
-      if (resolved < 0 || (size !== undefined && resolved >= size)) {
-        throw new MechintError('INVALID_ARGUMENT', `${where}: ${key} index ${i} is out of range for an axis of size ${size ?? 'unknown'}.`, { details: { index: i, size } });
+      if ((size !== undefined && (resolved < 0 || resolved >= size)) || i < Number.MIN_SAFE_INTEGER) {
+        throw new MechintError('INVALID_ARGUMENT', `${where}: ${key} index ${i} is out of range for an axis of size ${size}.`, { details: { index: i, size } });
       }
       flat[r * width + c] = BigInt(resolved);
     }),
   );
-  return { perItem, indices: new Tensor('int64', flat, perItem ? [rows.length, width] : [width]) };
+  return { perItem, indices: new Tensor('int64', flat, perItem ? [rows.length, width] : [width]), given: rows.flat() };
 }
 
 function splice(model: ModelIR, p: Planned, k: number): void {
@@ -189,7 +258,7 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   const before = s.name('before');
   producer.output = producer.output.map((o) => (o === target ? before : o));
   graph.invalidate();
-  const rank = p.hook.shape!.length;
+  const rank = p.hook.shape?.length ?? 0;
   const input = (suffix: string, type: TypeProto) => {
     const name = `${PREFIX}${k}_${suffix}`;
     model.graph.inputs.push(create(ValueInfoProtoSchema, { name, type }));
@@ -198,10 +267,11 @@ function splice(model: ModelIR, p: Planned, k: number): void {
     return name;
   };
   const elem = onnxTypeOf(p.hook.dtype!);
-  const shapeOf = s.op('Shape', [before]);
+  const shapeOf = p.runtimeCheck ? s.node('Shape', [before], {}, [shapeOutput(k)])[0]! : s.op('Shape', [before]);
   const masks = p.axes.map((a) => {
-    const indices = input(a.role, tensorType('int64', a.perItem ? ['batch', 'n'] : ['n']));
+    const given = input(a.role, tensorType('int64', a.perItem ? ['batch', 'n'] : ['n']));
     const dim = s.op('Gather', [shapeOf, s.constant(Tensor.from([BigInt(a.axis)], [1], 'int64'), 'axis')]);
+    const indices = a.size === undefined ? fromEnd(s, given, dim) : given;
     const row = s.indices(dim);
     const left = a.perItem ? s.unsqueeze(row, [2]) : s.op('Transpose', [row]);
     const right = a.perItem ? s.unsqueeze(indices, [1]) : s.unsqueeze(indices, [0]);
@@ -216,6 +286,14 @@ function splice(model: ModelIR, p: Planned, k: number): void {
   graph.proto.node = graph.topologicalOrder();
   graph.invalidate();
   model.graph.invalidate();
+}
+
+/** `i + dim` where `-dim <= i < 0`, else `i`: negative indices resolved against the run's size. */
+function fromEnd(s: Splicer, indices: string, dim: string): string {
+  const zero = s.constant(Tensor.from([0n], [], 'int64'), 'zero');
+  const negative = s.op('Less', [indices, zero]);
+  const inRange = s.op('Not', [s.op('Less', [indices, s.op('Neg', [dim])])]);
+  return s.op('Where', [s.op('And', [negative, inRange]), s.op('Add', [indices, dim]), indices]);
 }
 
 function replacementOf(p: Planned, s: Splicer, before: string, input: (suffix: string, type: TypeProto) => string, elem: number): string {
@@ -256,7 +334,7 @@ function batchSize(hook: HookPoint, shape: readonly (number | undefined)[]): num
 }
 
 function resolveDim(d: Dim, dims: ReadonlyMap<string, number>): number | undefined {
-  return typeof d === 'number' ? d : d === null ? undefined : dims.get(d);
+  return evaluateDim(d, dims);
 }
 
 function describeAxes(axes: HookAxes): string {

@@ -7,6 +7,8 @@ import { AttributeProto_AttributeType, type NodeProto } from './gen/onnx_pb.js';
 const INT64 = 7;
 const BOOL = 9;
 const FLOAT = 1;
+const UINT8 = 2;
+const INT32 = 6;
 
 /** Operators whose every output is int64. */
 const INT64_OPS = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'NonMaxSuppression']);
@@ -51,6 +53,8 @@ export function outputElemType(node: NodeProto, index: number, typeOfValue: (nam
     const value = node.attribute.find((a) => a.name === 'value');
     return value?.t?.dataType ?? FLOAT;
   }
+  if (op === 'DynamicQuantizeLinear') return index === 1 ? FLOAT : UINT8;
+  if (op === 'MatMulInteger' || op === 'ConvInteger') return INT32;
   if (op === 'DequantizeLinear') return typeOfInput(node, 1, typeOfValue);
   if (op === 'QuantizeLinear') return node.input[2] ? typeOfInput(node, 2, typeOfValue) : 2;
   if (op === 'Where') return typeOfInput(node, 1, typeOfValue);

@@ -149,7 +149,9 @@ export function viewBytes<D extends DType>(dtype: D, bytes: Uint8Array, length: 
   if (bytes.byteOffset % size === 0) {
     return new INFO[dtype].array(bytes.buffer, bytes.byteOffset, length) as DTypeStorage[D];
   }
-  const copy = bytes.slice(0, length * size);
+  // Node's Buffer#slice returns a view, not a copy: copy explicitly so the new buffer starts aligned.
+  const copy = new Uint8Array(length * size);
+  copy.set(bytes.subarray(0, length * size));
   return new INFO[dtype].array(copy.buffer, 0, length) as DTypeStorage[D];
 }
 

@@ -146,6 +146,20 @@ function maxPoolByPatches(ctx: GradContext, kernel: readonly number[], geo: Conv
   return ctx.op('Reshape', [cropToInput(ctx, spread, planes, rank, begins), ctx.shape(x)]);
 }
 
+/**
+ * The adjoint of a windowed sum (times `weight`) from `x` to `g`'s shape, undilated and without
+ * ceil mode: every window's gradient spread over its elements by a transposed convolution with a
+ * kernel of `weight`s, per channel, then cut to `x` past the padding.
+ */
+function windowSumBack(ctx: GradContext, g: string, x: string, kernel: readonly number[], geo: ConvGeometry, weight: number): string {
+  const rank = geo.spatial + 2;
+  const weights = ctx.op('Expand', [ctx.scalar(weight, g), ctx.ints([1, 1, ...kernel])]);
+  const planes = ctx.op('Reshape', [g, ctx.ints([-1, 1, ...new Array<number>(geo.spatial).fill(0)])]);
+  const spread = ctx.op('ConvTranspose', [planes, weights], { strides: ints(geo.strides) });
+  const shape = ctx.op('Concat', [ctx.op('Slice', [ctx.shape(x), ctx.ints([0]), ctx.ints([2])]), ctx.op('Slice', [ctx.shape(spread), ctx.ints([2]), ctx.ints([rank])])], { axis: 0n });
+  return cropToInput(ctx, ctx.op('Reshape', [spread, shape]), x, rank, geo.pads.slice(0, geo.spatial));
+}
+
 /** Rules by operator type. */
 export const CONV_RULES: Readonly<Record<string, GradRule>> = {
   Conv: (ctx) => {
@@ -206,11 +220,39 @@ export const CONV_RULES: Readonly<Record<string, GradRule>> = {
     if (geo.spatial === 2 && geo.pads.every((p) => p === 0) && geo.strides.every((st, i) => st === kernel[i])) {
       return [cropToInput(ctx, ctx.op('Div', [upsample2d(ctx, g, kernel), ctx.scalar(area, g)]), x, rank, [0, 0])];
     }
-    const weights = ctx.op('Expand', [ctx.scalar(1 / area, g), ctx.ints([1, 1, ...kernel])]);
-    const planes = ctx.op('Reshape', [g, ctx.ints([-1, 1, ...new Array<number>(geo.spatial).fill(0)])]);
-    const spread = ctx.op('ConvTranspose', [planes, weights], { strides: ints(geo.strides) });
-    const shape = ctx.op('Concat', [ctx.op('Slice', [ctx.shape(x), ctx.ints([0]), ctx.ints([2])]), ctx.op('Slice', [ctx.shape(spread), ctx.ints([2]), ctx.ints([rank])])], { axis: 0n });
-    return [cropToInput(ctx, ctx.op('Reshape', [spread, shape]), x, rank, geo.pads.slice(0, geo.spatial))];
+    return [windowSumBack(ctx, g, x, kernel, geo, 1 / area)];
+  },
+  /**
+   * Col2Im adds every column back into its block of the image; the adjoint reads the blocks out
+   * (im2col): a convolution of each image plane with one one-hot filter per block element.
+   */
+  Col2Im: (ctx) => {
+    const block = ctx.constantInts(ctx.input(2)) ?? ctx.unsupported('a block_shape computed at run time');
+    const spatial = block.length;
+    const size = block.reduce((a, b) => a * b, 1);
+    const oneHot = new Float32Array(size * size);
+    for (let k = 0; k < size; k++) oneHot[k * size + k] = 1;
+    const filters = ctx.castLike(ctx.constant(Tensor.from(oneHot, [size, 1, ...block])), ctx.input(0));
+    const ones = new Array<number>(spatial).fill(1);
+    const planes = ctx.op('Reshape', [ctx.grad(0)!, ctx.ints([-1, 1, ...new Array<number>(spatial).fill(0)])]);
+    const patches = ctx.op('Conv', [planes, filters], {
+      strides: ints(ctx.attrInts('strides') ?? ones),
+      dilations: ints(ctx.attrInts('dilations') ?? ones),
+      pads: ints(ctx.attrInts('pads') ?? new Array<number>(2 * spatial).fill(0)),
+    });
+    return [ctx.op('Reshape', [patches, ctx.shape(ctx.input(0))]), undefined, undefined];
+  },
+  /** y = (Σ_window |x|ᵖ)^(1/p): ∂L/∂x = sign(x)·|x|^(p−1)·Σ_windows∋x g·y^(1−p). */
+  LpPool: (ctx) => {
+    const x = ctx.input(0);
+    const kernel = ctx.attrInts('kernel_shape') ?? ctx.unsupported('a missing kernel_shape');
+    const geo = geometry(ctx, kernel.length);
+    if (ctx.attrInt('ceil_mode', 0) !== 0) ctx.unsupported('ceil_mode=1');
+    if (geo.dilations.some((d) => d !== 1)) ctx.unsupported('dilations');
+    const p = ctx.attrInt('p', 2);
+    const power = (v: string, e: number) => ctx.op('Pow', [v, ctx.scalar(e, x)]);
+    const spread = windowSumBack(ctx, ctx.op('Mul', [ctx.grad(0)!, power(ctx.output(0), 1 - p)]), x, kernel, geo, 1);
+    return [ctx.op('Mul', [ctx.op('Mul', [ctx.op('Sign', [x]), power(ctx.op('Abs', [x]), p - 1)]), spread])];
   },
   GlobalAveragePool: (ctx) => {
     const x = ctx.input(0);

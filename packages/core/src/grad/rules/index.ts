@@ -3,19 +3,31 @@
  * (the default ONNX domain by the bare type, others as `domain:opType`, e.g. `com.microsoft:FastGelu`).
  */
 import type { GradRule } from '../context.js';
+import { ACTIVATION_RULES } from './activation.js';
+import { ATTENTION_RULES } from './attention.js';
 import { CONTRIB_RULES, ORT_DEFAULT_DOMAIN_RULES } from './contrib.js';
 import { CONV_RULES } from './conv.js';
+import { EINSUM_RULES } from './einsum.js';
 import { ELEMENTWISE_RULES } from './elementwise.js';
+import { INDEXING_RULES } from './indexing.js';
 import { LINALG_RULES } from './linalg.js';
+import { LOSS_RULES } from './loss.js';
+import { NORMALIZATION_RULES } from './normalization.js';
+import { POOLING_RULES } from './pooling.js';
 import { QUANTIZED_CONTRIB_RULES, QUANTIZED_RULES, STRAIGHT_THROUGH_OPS } from './quantized.js';
 import { REDUCE_RULES } from './reduce.js';
+import { SAMPLING_RULES } from './sampling.js';
 import { SHAPE_RULES } from './shape.js';
+import { SPECTRAL_RULES } from './spectral.js';
 
 /** Operators whose outputs carry no gradient (shapes, indices, comparisons, constants, rounding). */
 export const NON_DIFFERENTIABLE = new Set([
   'Shape', 'Size', 'Constant', 'ConstantOfShape', 'Range', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual',
   'Not', 'And', 'Or', 'Xor', 'ArgMax', 'ArgMin', 'NonZero', 'IsNaN', 'IsInf', 'Floor', 'Ceil', 'Round', 'Sign', 'OneHot',
   'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial',
+  'Hardmax', 'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'NonMaxSuppression',
+  'BlackmanWindow', 'HammingWindow', 'HannWindow', 'StringNormalizer', 'StringConcat', 'StringSplit', 'RegexFullMatch',
+  'TfIdfVectorizer', 'MelWeightMatrix', 'ImageDecoder', 'OptionalHasElement', 'SequenceLength',
 ]);
 
 /** onnxruntime's contrib domain. */
@@ -29,7 +41,9 @@ function key(opType: string, domain: string): string {
 const STRAIGHT_THROUGH = new Set([...STRAIGHT_THROUGH_OPS.default, ...STRAIGHT_THROUGH_OPS.contrib.map((op) => key(op, MS))]);
 
 const rules = new Map<string, GradRule>([
-  ...Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES, ...QUANTIZED_RULES }),
+  ...Object.entries({ ...ELEMENTWISE_RULES, ...LINALG_RULES, ...SHAPE_RULES, ...REDUCE_RULES, ...CONV_RULES,
+    ...ACTIVATION_RULES, ...NORMALIZATION_RULES, ...INDEXING_RULES, ...EINSUM_RULES, ...ATTENTION_RULES, ...POOLING_RULES, ...LOSS_RULES, ...SPECTRAL_RULES, ...SAMPLING_RULES,
+    ...QUANTIZED_RULES }),
   ...Object.entries({ ...CONTRIB_RULES, ...QUANTIZED_CONTRIB_RULES }).map(([op, rule]) => [key(op, MS), rule] as const),
 ]);
 

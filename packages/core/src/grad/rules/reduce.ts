@@ -1,5 +1,5 @@
 /**
- * Gradient rules of reductions and normalisations: Reduce*, Softmax, LogSoftmax,
+ * Gradient rules of reductions and normalisations: every Reduce*, Softmax, LogSoftmax,
  * LayerNormalization, BatchNormalization (inference).
  */
 import { attr } from '../../builder/attributes.js';
@@ -27,21 +27,38 @@ function expandBack(ctx: GradContext, value: string): string {
   return ctx.op('Expand', [kept, ctx.shape(ctx.input(0))]);
 }
 
+/** Refuses `noop_with_empty_axes=1` without axes, whose output operators define inconsistently (x or its elementwise image). */
+function reducing(rule: GradRule): GradRule {
+  return (ctx) => (reducesNothing(ctx) ? ctx.unsupported('noop_with_empty_axes=1 with no axes') : rule(ctx));
+}
+
 function count(ctx: GradContext): string {
   return ctx.castLike(ctx.op('Div', [ctx.op('Size', [ctx.input(0)]), ctx.op('Size', [ctx.output(0)])]), ctx.input(0));
 }
+
+/** ReduceMax / ReduceMin: the gradient goes to the elements equal to the result, shared among ties. */
+const extremum: GradRule = (ctx) => {
+  if (reducesNothing(ctx)) return [ctx.grad(0)];
+  const x = ctx.input(0);
+  const hit = ctx.castLike(ctx.op('Equal', [x, expandBack(ctx, ctx.output(0))]), x);
+  const ties = expandBack(ctx, ctx.reduceSum(hit, reducedAxes(ctx), ctx.attrInt('keepdims', 1) === 1));
+  return [ctx.op('Div', [ctx.op('Mul', [expandBack(ctx, ctx.grad(0)!), hit]), ties])];
+};
 
 /** Rules by operator type. */
 export const REDUCE_RULES: Readonly<Record<string, GradRule>> = {
   ReduceSum: (ctx) => [expandBack(ctx, ctx.grad(0)!)],
   ReduceMean: (ctx) => [ctx.op('Div', [expandBack(ctx, ctx.grad(0)!), count(ctx)])],
-  ReduceMax: (ctx) => {
-    if (reducesNothing(ctx)) return [ctx.grad(0)];
-    const x = ctx.input(0);
-    const hit = ctx.castLike(ctx.op('Equal', [x, expandBack(ctx, ctx.output(0))]), x);
-    const ties = expandBack(ctx, ctx.reduceSum(hit, reducedAxes(ctx), ctx.attrInt('keepdims', 1) === 1));
-    return [ctx.op('Div', [ctx.op('Mul', [expandBack(ctx, ctx.grad(0)!), hit]), ties])];
-  },
+  ReduceMax: extremum,
+  ReduceMin: extremum,
+  /** ∂y/∂x = y / x (inputs that are exactly zero give NaN, never a silent wrong number). */
+  ReduceProd: reducing((ctx) => [ctx.op('Div', [ctx.op('Mul', [expandBack(ctx, ctx.grad(0)!), expandBack(ctx, ctx.output(0))]), ctx.input(0)])]),
+  ReduceL1: reducing((ctx) => [ctx.op('Mul', [expandBack(ctx, ctx.grad(0)!), ctx.op('Sign', [ctx.input(0)])])]),
+  ReduceSumSquare: reducing((ctx) => [ctx.op('Mul', [expandBack(ctx, ctx.grad(0)!), ctx.op('Mul', [ctx.input(0), ctx.scalar(2, ctx.input(0))])])]),
+  /** y = log Σx: ∂y/∂x = 1 / Σx = e^−y. */
+  ReduceLogSum: reducing((ctx) => [ctx.op('Mul', [expandBack(ctx, ctx.grad(0)!), ctx.op('Exp', [ctx.op('Neg', [expandBack(ctx, ctx.output(0))])])])]),
+  /** y = log Σeˣ: ∂y/∂x = e^(x − y), the softmax over the reduced axes. */
+  ReduceLogSumExp: reducing((ctx) => [ctx.op('Mul', [expandBack(ctx, ctx.grad(0)!), ctx.op('Exp', [ctx.op('Sub', [ctx.input(0), expandBack(ctx, ctx.output(0))])])])]),
   ReduceL2: (ctx) => [ctx.op('Div', [ctx.op('Mul', [ctx.input(0), expandBack(ctx, ctx.grad(0)!)]), expandBack(ctx, ctx.output(0))])],
   Softmax: (ctx) => {
     const g = ctx.grad(0)!;

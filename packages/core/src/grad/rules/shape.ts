@@ -11,7 +11,7 @@ const reshapeBack: GradRule = (ctx) => [ctx.needs(0) ? ctx.op('Reshape', [ctx.gr
  * `data`'s flat indices through the forward operator, so any indexing pattern (steps, negative
  * indices, padding) is undone exactly; repeated picks accumulate.
  */
-function scatterThrough(ctx: GradContext, data: string, g: string, select: (indices: string) => string): string {
+export function scatterThrough(ctx: GradContext, data: string, g: string, select: (indices: string) => string): string {
   const shape = ctx.shape(data);
   const size = ctx.op('Size', [data]);
   const flat = ctx.op('Range', [ctx.int(0), size, ctx.int(1)]);
@@ -61,9 +61,16 @@ export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
     return [ctx.op('ScatterElements', [ctx.zerosLike(data), indices, ctx.grad(0)!], { axis: BigInt(ctx.attrInt('axis', 0)), reduction: 'add' }), undefined];
   },
   Pad: (ctx) => {
-    if (ctx.attrString('mode', 'constant') !== 'constant') ctx.unsupported("modes other than 'constant'");
     const data = ctx.input(0);
     const g = ctx.grad(0)!;
+    if (ctx.attrString('mode', 'constant') !== 'constant') {
+      // reflect / edge / wrap copy input elements: pad the flat element indices the same way and add g back where each came from
+      const shape = ctx.shape(data);
+      const flat = ctx.op('Reshape', [ctx.op('Range', [ctx.int(0), ctx.op('Size', [data]), ctx.int(1)]), shape]);
+      const source = ctx.op('Reshape', [ctx.replay([flat, ctx.input(1), '', ...ctx.node.input.slice(3)], 1)[0]!, ctx.ints([-1])]);
+      const summed = ctx.op('ScatterElements', [ctx.op('Reshape', [ctx.zerosLike(data), ctx.ints([-1])]), source, ctx.op('Reshape', [g, ctx.ints([-1])])], { reduction: 'add' });
+      return [ctx.op('Reshape', [summed, shape])];
+    }
     const pads = ctx.constantInts(ctx.input(1));
     const onlyData = !ctx.needs(2) && (ctx.node.input[3] ?? '') === '';
     if (pads !== undefined && pads.every((p) => p >= 0) && onlyData) {

@@ -1,0 +1,152 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { HookedModel, Tensor, decodeModel, encodeModel, onnx, readNpz } from '../src/index.node.js';
+import { closeness } from './helpers/compare.js';
+import { modelBytes } from './helpers/fixtures.js';
+
+/**
+ * Module names on real exports: every model of the zoo (tools/fixtures/zoo/make_zoo.py, torch
+ * forward hooks as the reference) in every export where module scopes survive. Each
+ * `<module>.output` we name must be the value torch's forward returned (≤ 1e-5), no module may
+ * be named that torch's module tree does not have, and the blocks the generator lists must be
+ * named in the TorchScript and dynamo exports.
+ */
+const ZOO = new URL('./fixtures/zoo/', import.meta.url).pathname;
+
+interface ZooMeta {
+  architecture: 'pre-ln' | 'post-ln' | 'parallel' | 'cnn';
+  modules: { path: string }[];
+  skipped_modules?: { path: string }[];
+  blocks: string[];
+  exports: Record<string, { file?: string }>;
+}
+
+/**
+ * Module outputs whose torch reference is not the value the module hands on, with the reason:
+ * such a comparison says nothing about our names.
+ */
+const REFERENCE_CAVEATS: Record<string, { modules: RegExp; reason: string }[]> = {
+  resnet: [
+    { modules: /^resnet$/, reason: 'ResNetModel returns (last_hidden_state, pooler_output); the graph hands on only pooler_output, torch’s hook records the first' },
+    {
+      modules: /\.layers\.\d+\.layer(\.1(\.normalization)?)?$/,
+      reason: 'the basic layer adds its shortcut in place (hidden_state += residual), which rewrites the tensor torch’s hook recorded unless the generator clones it',
+    },
+  ],
+};
+
+/** Exports whose numbers equal torch's (the quantized one rounds weights and activations to int8). */
+const EXACT = new Set(['torchscript', 'dynamo', 'fused']);
+
+/** ‖a − b‖ / ‖b‖: int8 rounding stays well under 0.2, another module's value does not. */
+function relativeError(a: Tensor, b: Tensor): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < b.size; i++) {
+    const x = Number(a.data[i]);
+    const y = Number(b.data[i]);
+    diff += (x - y) ** 2;
+    norm += y ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
+
+const cases = existsSync(ZOO)
+  ? readdirSync(ZOO)
+      .filter((m) => existsSync(`${ZOO}${m}/meta.json`))
+      .flatMap((m) => {
+        const meta = JSON.parse(readFileSync(`${ZOO}${m}/meta.json`, 'utf8')) as ZooMeta;
+        return Object.entries(meta.exports)
+          .filter(([, e]) => e.file !== undefined)
+          .map(([exp, e]) => [m, exp, e.file!, meta] as const);
+      })
+  : [];
+
+it('has zoo models to check', () => {
+  expect(cases.length).toBeGreaterThan(0);
+});
+
+describe.each(cases)('%s, %s export', (model, exp, file, meta) => {
+  const ref = readNpz(readFileSync(`${ZOO}${model}/reference.npz`));
+  const feeds = Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice('input.'.length), v]));
+  let hooked: HookedModel;
+  let cache: Map<string, Tensor>;
+  beforeAll(async () => {
+    hooked = await HookedModel.load(`${ZOO}${model}/${file}`);
+    const outputs = hooked.hookPoints.filter((h) => h.kind === 'module-output' && ref[`module.${h.name.replace(/\.output$/, '')}`] !== undefined);
+    const run = await hooked.runWithCache(feeds, { hooks: outputs.map((h) => h.name) });
+    cache = new Map(outputs.map((h) => [h.name, run.cache.get(h.name)]));
+  });
+  afterAll(async () => {
+    await hooked.dispose();
+  });
+
+  it('names no module torch does not have', () => {
+    const torchModules = new Set([...meta.modules, ...(meta.skipped_modules ?? [])].map((m) => m.path));
+    const named = hooked.hookPoints.filter((h) => h.kind === 'module-input' || h.kind === 'module-output').map((h) => h.name.replace(/\.(input|output)(\.\d+)?$/, ''));
+    expect([...new Set(named)].filter((m) => !torchModules.has(m))).toEqual([]);
+  });
+
+  it('gives each named module the output torch’s forward returned', () => {
+    const caveats = REFERENCE_CAVEATS[model] ?? [];
+    const wrong = [...cache].filter(([name, value]) => {
+      const module = name.replace(/\.output$/, '');
+      if (caveats.some((c) => c.modules.test(module))) return false;
+      const torch = ref[`module.${module}`]!;
+      if (value.shape.join() !== torch.shape.join()) return true;
+      return EXACT.has(exp) ? closeness(value, torch, 1e-5, 1e-5) > 1 : relativeError(value, torch) > 0.2;
+    });
+    expect(wrong.map(([name]) => name)).toEqual([]);
+  });
+
+  if (exp === 'torchscript' || exp === 'dynamo') {
+    it('names every block, and the attention inside each transformer block', () => {
+      const names = new Set(hooked.hookPoints.map((h) => h.name));
+      expect(meta.blocks.filter((b) => !names.has(`${b}.output`))).toEqual([]);
+      const attention = meta.architecture === 'cnn' ? [] : meta.blocks.map(() => true);
+      expect(hooked.attention.sites.map((s) => s.module?.startsWith(`${meta.blocks[s.layer]!}.`))).toEqual(attention);
+    });
+  }
+});
+
+describe('exporter conventions, on the gpt2l fixture renamed as each exporter would', () => {
+  let torchscript: HookedModel;
+  beforeAll(async () => {
+    torchscript = await HookedModel.load(modelBytes('gpt2l'), { probe: false });
+  });
+  const named = (model: HookedModel) => new Map(model.hookPoints.filter((h) => h.kind !== 'value').map((h) => [h.name, h.value]));
+
+  it('reads the dynamo exporter’s namespace metadata where name_scopes is absent', async () => {
+    const dynamo = decodeModel(modelBytes('gpt2l'));
+    dynamo.graph.nodes.forEach((node, i) => {
+      const parts = node.name.split('/').slice(1, -1);
+      const modules = parts.map((_, k) => `${parts.slice(0, k + 1).join('.')}: mod.Class${k}`);
+      const value = [': mod.Root', ...modules, `node_${i}: aten.op.default`].join('/');
+      const entry = toBinary(onnx.StringStringEntryProtoSchema, create(onnx.StringStringEntryProtoSchema, { key: 'namespace', value }));
+      node.name = `node_${node.opType}_${i}`;
+      node.$unknown = [{ no: 9, wireType: WireType.LengthDelimited, data: new BinaryWriter().bytes(entry).finish() }];
+    });
+    expect(named(await HookedModel.load(dynamo, { probe: false }))).toEqual(named(torchscript));
+  });
+
+  it('maps TorchScript’s names inside nn.Sequential (/blocks/blocks.0/…) to torch’s module paths', async () => {
+    const sequential = decodeModel(modelBytes('gpt2l'));
+    for (const node of sequential.graph.nodes) node.name = node.name.replace(/^\/blocks\.(\d+)\//, '/blocks/blocks.$1/');
+    const names = named(await HookedModel.load(sequential, { probe: false }));
+    expect(names.get('blocks.0.attn.W_Q.output')).toBe(torchscript.hookPoint('blocks.0.attn.W_Q.output').value);
+    expect(names.get('blocks.output')).toBe(torchscript.hookPoint('blocks.1.output').value);
+    expect([...names.keys()].filter((n) => n.startsWith('blocks.blocks'))).toEqual([]);
+  });
+
+  it('places a node a tool inserted (named after the value it reads) outside the module that made the value', async () => {
+    const quantized = decodeModel(modelBytes('gpt2l'));
+    const embedOut = torchscript.hookPoint('embed.output').value;
+    const copy = quantized.graph.addNode({ opType: 'Identity', inputs: [embedOut], outputs: ['embed_copy'], name: `${embedOut}_QuantizeLinear` });
+    for (const node of quantized.graph.nodes) node.input.forEach((input, i) => node !== copy && input === embedOut && (node.input[i] = 'embed_copy'));
+    quantized.graph.invalidate();
+    const model = await HookedModel.load(quantized, { probe: false });
+    expect(model.hookPoint('embed.output').value).toBe(embedOut);
+    expect(model.hookPoint('embed_copy').scope).toBe('');
+  });
+});
