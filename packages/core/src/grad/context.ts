@@ -152,6 +152,11 @@ export class GradContext {
     return tensorProto.int64Data.map(Number);
   }
 
+  /** The node that computes `value`, if any (none for graph inputs and initializers). */
+  producerOf(value: string): NodeProto | undefined {
+    return this.#graph.producerOf(value);
+  }
+
   /** The rank of `value` when it is known (from recorded or probed shapes, or an initializer). */
   rankOf(value: string): number | undefined {
     return this.shapeOf(value)?.length;

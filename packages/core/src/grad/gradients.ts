@@ -14,7 +14,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { Splicer } from '../hooks/splicer.js';
 import { ancestors, descendants } from '../hooks/dataflow.js';
 import { GradContext, type GradRule } from './context.js';
-import { NON_DIFFERENTIABLE, gradRule } from './rules/index.js';
+import { NON_DIFFERENTIABLE, gradRule, isStraightThrough } from './rules/index.js';
+import { exposeFusedSums } from './rules/contrib.js';
 import { isRecurrent, unrollRecurrent } from './unroll.js';
 import { assertDifferentiable } from './wrt-checks.js';
 import { ifGradient } from './rules/control-flow.js';
@@ -58,6 +59,13 @@ export interface GradientsOptions {
    * then moves 128 rows, not 154 MB. Defaults to false.
    */
   rowSparse?: boolean;
+  /**
+   * How quantize steps (`QuantizeLinear`, `DynamicQuantizeLinear`) on the way are differentiated:
+   * `'straight-through'` (default) treats each as the identity seen through its scale — the
+   * gradient with respect to a float activation is then that of the network on its dequantized
+   * weights; `'refuse'` throws `UNSUPPORTED_OP` naming the node instead.
+   */
+  quantized?: 'straight-through' | 'refuse';
 }
 
 /** A row-sparse gradient: `dense[indices[i]] += values[i]` over a zero table of the parameter's shape. */
@@ -116,7 +124,7 @@ export function gradients(model: ModelIR, options: GradientsOptions): GradientGr
   // Older models are rewritten into opset 17's forms first (axes as inputs); names are kept.
   const source = (model.opset() ?? 17) < 13 ? upgradeOpset(model, 17) : model;
   const opset = source.opset() ?? 17;
-  const variant = unrollOnPath(source, options);
+  const variant = exposeFusedSums(unrollOnPath(source, options), options.wrt);
   const graph = variant.graph;
   const splicer = new Splicer(graph, opset, '__mechint_grad');
   const seed = options.seed === 'input' ? addSeedInput(variant, options.of) : filledLike(splicer, options.of, graph.typeOf(options.of), 1);
@@ -213,7 +221,7 @@ function backward(pass: BackwardPass): (value: string) => string | undefined {
       for (const [value, g] of ifGradient({ graph, splicer, opset, node, outputGrads, captured, backward: sub, steps: options.steps })) add(value, g);
       continue;
     }
-    const rule = nodeRule ?? ruleFor(node, options.overrides, path(node), pass.where);
+    const rule = nodeRule ?? ruleFor(node, options, path(node), pass.where);
     const inputGrads = rule(new GradContext(graph, splicer, node, opset, outputGrads, needs, pass.shapes));
     node.input.forEach((input, i) => {
       const g = inputGrads[i];
@@ -309,8 +317,17 @@ function unrollOnPath(model: ModelIR, options: GradientsOptions): ModelIR {
   return unrollRecurrent(model, options.steps);
 }
 
-function ruleFor(node: NodeProto, overrides: GradientsOptions['overrides'], path: () => string[], where: readonly string[]): GradRule {
-  const rule = overrides?.[node.opType] ?? (node.domain === '' || node.domain === 'ai.onnx' ? gradRule(node.opType) : undefined);
+function ruleFor(node: NodeProto, options: GradientsOptions, path: () => string[], where: readonly string[]): GradRule {
+  const override = options.overrides?.[node.opType];
+  if (override === undefined && options.quantized === 'refuse' && isStraightThrough(node.opType, node.domain)) {
+    const route = path();
+    throw new MechintError(
+      'UNSUPPORTED_OP',
+      `${node.opType} node '${node.name}' rounds its input, on the path ${shortPath(where, route)}; with quantized: 'refuse' it is not differentiated. Pass quantized: 'straight-through' to treat it as the identity.`,
+      { details: { opType: node.opType, node: node.name, path: route, where } },
+    );
+  }
+  const rule = override ?? gradRule(node.opType, node.domain);
   if (rule !== undefined) return rule;
   const route = path();
   throw new MechintError(

@@ -92,6 +92,8 @@ export interface RunWithGradOptions {
   overrides?: Readonly<Record<string, GradRule>>;
   /** Backward rules for single nodes, by node name (see `GradientsOptions.nodeOverrides`). */
   nodeOverrides?: Readonly<Record<string, GradRule>>;
+  /** Quantize steps on the way: `'straight-through'` (default) or `'refuse'` (see `GradientsOptions.quantized`). */
+  quantized?: 'straight-through' | 'refuse';
 }
 
 const ruleIds = new WeakMap<GradRule, number>();
@@ -267,10 +269,10 @@ export class HookedModel {
     const overrides = options.overrides ?? {};
     const nodeOverrides = options.nodeOverrides ?? {};
     const steps = this.stepsOf(this.dimsOf(feeds)) ?? (await this.bodyStepsOf(feeds));
-    const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}]`;
+    const key = `${this.#context.id} grad of[${of}] wrt[${wrt.join(',')}] seed[${options.seed === undefined ? 'ones' : 'input'}] rules[${[...Object.entries(overrides), ...Object.entries(nodeOverrides).map(([n, r]) => [`node ${n}`, r] as const)].map(([op, rule]) => `${op}:${ruleId(rule)}`).join(',')}] steps[${steps ?? ''}] quantized[${options.quantized ?? 'straight-through'}]`;
     const session = await this.backend.session(() => {
       const shapes = new Map(this.hookPoints.filter((h) => h.shape !== undefined).map((h) => [h.value, h.shape!.map((d, i) => (h.dimSources?.[i] === 'probe' ? null : d))] as const));
-      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, rowSparse: true, ...(steps === undefined ? {} : { steps }) });
+      const built = gradients(this.model, { of, wrt, seed: options.seed === undefined ? 'ones' : 'input', overrides, nodeOverrides, shapes, rowSparse: true, quantized: options.quantized ?? 'straight-through', ...(steps === undefined ? {} : { steps }) });
       this.#gradOutputs.set(key, built);
       return built.model;
     }, { key });

@@ -47,6 +47,7 @@ export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
   Tile: (ctx) => [ctx.needs(0) ? scatterThrough(ctx, ctx.input(0), ctx.grad(0)!, (idx) => ctx.op('Tile', [idx, ctx.input(1)])) : undefined, undefined],
   Slice: (ctx) => [scatterThrough(ctx, ctx.input(0), ctx.grad(0)!, (idx) => ctx.op('Slice', [idx, ...ctx.node.input.slice(1)]))],
   Gather: (ctx) => {
+    if (!ctx.needs(0)) return [undefined, undefined];
     const axis = ctx.attrInt('axis', 0);
     const [data, indices] = [ctx.input(0), ctx.input(1)];
     if (axis === 0) {
