@@ -40,6 +40,13 @@ describe('Pad', () => {
   checks('Pad', 'Pad with non-negative constant pads (a slice of the gradient)', () => ({ inputs: { x: testData(550).uniform([2, 3]) }, build: (g, { x }) => g.op('Pad', [x!, i64([1, 0, 2, 3])]) }));
 });
 
+describe('Range', () => {
+  checks('Range', 'float Range: start moves every element, delta the i-th by i, limit (away from a count change) nothing', () => ({
+    inputs: { start: f64([0.3], []), limit: f64([5.05], []), delta: f64([0.7], []) },
+    build: (g, { start, limit, delta }) => g.op('Mul', [g.op('Range', [start!, limit!, delta!]), f64([1, -2, 3, 0.5, -1, 2, 4], [7])]),
+  }));
+});
+
 describe('Tile', () => {
   checks('Tile', 'Tile sums the gradient of every copy', () => ({ inputs: { x: testData(520).uniform([2, 3]) }, build: (g, { x }) => g.op('Tile', [x!, i64([2, 3])]) }));
 });

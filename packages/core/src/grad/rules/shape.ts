@@ -21,8 +21,24 @@ export function scatterThrough(ctx: GradContext, data: string, g: string, select
   return ctx.op('Reshape', [summed, shape]);
 }
 
+/**
+ * `Range(start, limit, delta)` yields `start + i·delta` for i < n: ∂/∂start = Σ g, ∂/∂delta = Σ i·g,
+ * and the limit only moves the (integer) count, so its derivative is zero.
+ */
+const rangeBack: GradRule = (ctx) => {
+  const g = ctx.grad(0);
+  if (g === undefined) return [undefined, undefined, undefined];
+  const index = () => ctx.op('Range', [ctx.scalar(0, g), ctx.castLike(ctx.op('Size', [g]), g), ctx.scalar(1, g)]);
+  return [
+    ctx.needs(0) ? ctx.reduceSum(g, undefined, false) : undefined,
+    ctx.needs(1) ? ctx.scalar(0, g) : undefined,
+    ctx.needs(2) ? ctx.reduceSum(ctx.op('Mul', [g, index()]), undefined, false) : undefined,
+  ];
+};
+
 /** Rules by operator type. */
 export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
+  Range: rangeBack,
   Reshape: reshapeBack,
   Flatten: reshapeBack,
   Squeeze: reshapeBack,
