@@ -10,8 +10,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Backend, HookedModel, Tensor, readNpz } from '@mechint/core';
+import { Backend, HookedModel, readNpz, type Tensor } from '@mechint/core';
 import { measure, peakMemoryMiB, runPython, timingOf, type Comparison, gpt2Small } from './harness.js';
+import { hashedInputs, relativeError } from './hashed-inputs.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const BATCH = 1;
@@ -22,9 +23,6 @@ const RESID = 'blocks.6.hook_resid_pre';
 const PARAM = 'blocks.0.attn.W_Q.weight';
 /** The embedding table, whose gradient comes back as the rows the tokens read. */
 const EMBED = 'embed.weight';
-/** Salts of the token and seed hashes; autodiff_baseline.py uses the same. */
-const TOKEN_SALT = 0x9e3779b9;
-const SEED_SALT = 0x85ebca6b;
 
 interface TorchAutodiffResult {
   torch_version: string;
@@ -35,44 +33,13 @@ interface TorchAutodiffResult {
   peak_rss_forward_mib: number;
 }
 
-/** Chris Wellons's lowbias32 integer hash (uint32 in, uint32 out). */
-function hash32(index: number): number {
-  let x = index >>> 0;
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-/** tokens[i] = hash(i ^ TOKEN_SALT) % vocab; seed[i] = hash(i ^ SEED_SALT) / 2^32 · 2 − 1, as float32. */
-function inputs(): { tokens: Tensor; seed: Tensor } {
-  const ids = Array.from({ length: BATCH * SEQ }, (_, i) => BigInt(hash32(i ^ TOKEN_SALT) % VOCAB));
-  const seed = new Float32Array(BATCH * SEQ * VOCAB);
-  for (let i = 0; i < seed.length; i++) seed[i] = (hash32(i ^ SEED_SALT) / 2 ** 32) * 2 - 1;
-  return { tokens: Tensor.from(ids, [BATCH, SEQ], 'int64'), seed: Tensor.from(seed, [BATCH, SEQ, VOCAB]) };
-}
-
-/** max |ours − reference| / max |reference|. */
-function relativeError(ours: Tensor, reference: Tensor): number {
-  if (ours.shape.join() !== reference.shape.join()) throw new Error(`Shapes differ: [${ours.shape.join(', ')}] vs [${reference.shape.join(', ')}].`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ours.size; i++) {
-    const r = Number(reference.data[i]);
-    diff = Math.max(diff, Math.abs(Number(ours.data[i]) - r));
-    scale = Math.max(scale, Math.abs(r));
-  }
-  return diff / scale;
-}
-
 /** Runs the autodiff benchmark and returns its table rows. */
 export async function benchmark(runs: number): Promise<Comparison[]> {
   const { onnx: onnxPath, weights: weightsPath } = gpt2Small();
   const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
   const model = await HookedModel.load(onnxPath, { backend });
   const peakLoad = peakMemoryMiB();
-  const { tokens, seed } = inputs();
+  const { tokens, seed } = hashedInputs(BATCH, SEQ, VOCAB);
   const parameters = model.model.graph.initializers.filter((t) => t.dataType === 1).map((t) => t.name);
   const options = { of: 'logits', wrt: [...parameters, RESID], seed };
 

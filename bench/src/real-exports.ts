@@ -32,7 +32,7 @@ interface TorchResult {
 }
 
 /** The venv Python with torch 2.x (the bench references must not use Debian's torch 1.13). */
-function python(): string {
+export function python(): string {
   const fromEnv = process.env['MECHINT_PYTHON'];
   if (fromEnv !== undefined) return fromEnv;
   const venv = join(root, '.venv/bin/python');
@@ -40,7 +40,8 @@ function python(): string {
   return venv;
 }
 
-function models(): string {
+/** The folder holding Hugging Face GPT-2 small as `{torchscript,dynamo,fused}.onnx` and `weights.pt`. */
+export function gpt2SmallExports(): string {
   const dir = join(root, 'bench/.cache/gpt2-small-hf');
   if (!EXPORTS.every((e) => existsSync(join(dir, `${e}.onnx`)))) {
     console.error('Writing Hugging Face GPT-2 small three ways with tools/bench-models/gpt2_small_hf.py…');
@@ -51,8 +52,7 @@ function models(): string {
 
 /** Runs the real-exports benchmark and returns its table rows. */
 export async function benchmark(runs: number): Promise<Comparison[]> {
-  const dir = models();
-  const backend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
+  const dir = gpt2SmallExports();
   let seed = 1;
   const ids = Array.from({ length: BATCH * SEQ }, () => BigInt((seed = (seed * 48271) % 2147483647) % 50257));
   const input_ids = Tensor.from(ids, [BATCH, SEQ], 'int64');
@@ -60,10 +60,10 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
   const rows: Comparison[] = [];
 
   const dynamoPath = join(dir, 'dynamo.onnx');
-  let sessionKey = 0;
   const floor = await measure(async () => {
-    const session = await backend.session(await loadModel(dynamoPath), { key: `floor-${sessionKey++}` });
-    await session.release();
+    const floorBackend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
+    await floorBackend.session(await loadModel(dynamoPath));
+    await floorBackend.dispose();
   }, { runs, warmup: 0 });
   const load = await measure(async () => {
     const loadBackend = await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS });
@@ -79,7 +79,7 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
       .pop()!,
   ) as TorchResult;
   for (const name of EXPORTS) {
-    const model = await HookedModel.load(join(dir, `${name}.onnx`), { backend });
+    const model = await HookedModel.load(join(dir, `${name}.onnx`), { backend: await Backend.create({ ep: 'cpu', intraOpNumThreads: THREADS }) });
     const hooks = model.hookPoints.filter((h) => h.kind !== 'value' && h.data).length;
     const plain = await measure(() => model.run({ input_ids }), { runs });
     const cached = await measure(() => model.runWithCache({ input_ids }), { runs });
@@ -90,6 +90,5 @@ export async function benchmark(runs: number): Promise<Comparison[]> {
     );
     await model.dispose();
   }
-  await backend.dispose();
   return rows;
 }

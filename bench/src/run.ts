@@ -8,7 +8,7 @@
  */
 import { table, type Comparison } from './harness.js';
 
-const ALL = ['onnx-codec', 'hooks', 'real-exports', 'autodiff', 'silero-grad', 'attribution', 'fractals', 'spiking', 'alignment', 'topology', 'sae', 'patching'];
+const ALL = ['onnx-codec', 'hooks', 'real-exports', 'real-exports-grad', 'autodiff', 'silero-grad', 'attribution', 'fractals', 'spiking', 'alignment', 'topology', 'sae', 'patching'];
 
 interface BenchmarkModule {
   benchmark(runs: number): Promise<Comparison[]>;
