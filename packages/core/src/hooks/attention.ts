@@ -14,6 +14,7 @@
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { ancestors, dataValues } from './dataflow.js';
+import { UNFUSABLE_ATTENTION } from './fused-attention.js';
 import { matchResidual, type ResidualSite } from './residual.js';
 import { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
 import { OWN_NAME_PREFIX } from '../runtime/own-nodes.js';
@@ -59,7 +60,7 @@ export interface AttentionReport {
 export function findAttention(graph: Graph, order: readonly NodeProto[]): AttentionReport {
   const sites: AttentionSite[] = [];
   const unmatchedSoftmax: string[] = [];
-  const fused = order.filter((n) => FUSED_ATTENTION.has(n.opType)).map((n) => n.name || n.opType);
+  const fused = order.filter((n) => FUSED_ATTENTION.has(n.opType) || (n.domain === 'com.microsoft' && UNFUSABLE_ATTENTION.has(n.opType))).map((n) => n.name || n.opType);
   const data = dataValues(graph, order);
   const scopes = nodeScopes(graph, order, data);
   for (const softmax of order.filter((n) => n.opType === 'Softmax' && n.domain === '')) {
