@@ -44,6 +44,7 @@ const NO_BLOCK_OUTPUT = {
   reason: 'the optimizer’s SkipLayerNormalization (scope-less, named by the optimizer) computes the residual sum and the block’s last normalization, so no value carries the block’s scope',
   says: SKIP_LN,
 };
+const QUANTIZED_CONV = 'quantize_dynamic replaced the stage’s convolutions by scope-less ConvInteger nodes, which may hold a module’s last operators, so the modules around them are not named';
 const REFUSED: Record<string, { ablate?: { reason: string; says?: RegExp }; patch?: { reason: string; says?: RegExp } }> = {
   'gpt2/fused': { patch: NO_BLOCK_OUTPUT },
   'gpt2/quantized': { patch: NO_BLOCK_OUTPUT },
@@ -64,8 +65,8 @@ const REFUSED: Record<string, { ablate?: { reason: string; says?: RegExp }; patc
     patch: { reason: 'SkipLayerNormalization computes the block output under an optimizer name; QAttention hides the attention layers that would name it', says: /QAttention/ },
   },
   'resnet/quantized': {
-    ablate: { reason: 'quantize_dynamic’s nodes around stage 0’s output (DynamicQuantizeLinear, ConvInteger) carry no module scope, so the stage output is not named' },
-    patch: { reason: 'quantize_dynamic’s nodes around stage 0’s output (DynamicQuantizeLinear, ConvInteger) carry no module scope, so the stage output is not named' },
+    ablate: { reason: QUANTIZED_CONV },
+    patch: { reason: QUANTIZED_CONV },
   },
 };
 
@@ -91,6 +92,22 @@ function minus(a: Tensor, b: Tensor): Tensor {
 }
 
 const maxAbs = (t: Tensor) => (t.data as Float32Array).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+describe('axis roles in models that fix their number of positions (no symbolic sequence dim)', () => {
+  it.each([
+    ['vit', 'vit.layers.0.output', 17],
+    ['whisper_encoder', 'layers.0.output', 8],
+  ])('%s: %s [batch, %i, 32] has its position axis, as the attention patterns say', async (name, hook, positions) => {
+    const model = await HookedModel.load(`${ZOO}${name}/torchscript.onnx`);
+    expect(model.hookPoint(hook)).toMatchObject({ shape: ['batch', positions, 32], axes: { batch: 0, position: 1, feature: 2 } });
+    expect(model.hookPoint('blocks.0.attn.hook_pattern').shape).toEqual(['batch', 4, positions, positions]);
+  });
+
+  it('vit: the patch embedding’s NCHW map keeps its channel axis and gets no position axis', async () => {
+    const model = await HookedModel.load(`${ZOO}vit/torchscript.onnx`);
+    expect(model.hookPoint('vit.embeddings.patch_embeddings.projection.output').axes).toEqual({ batch: 0, channel: 1 });
+  });
+});
 
 it('has zoo models with every export to check', () => {
   expect(new Set(cases.map(([, exp]) => exp))).toEqual(new Set(['torchscript', 'dynamo', 'fused', 'quantized']));

@@ -216,6 +216,8 @@ describe('unfuse on the zoo’s optimizer output (tools/fixtures/zoo)', () => {
       expect(closeness(got[output]!, zoo[`output.${output}`]!, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
     }
     const model = await HookedModel.load(path, { unfuse: true });
+    // the optimizer's Attention_N nodes record no module, so neither do the sites (not the scope their neighbours share)
+    expect(model.attention.sites.map((s) => s.module)).toEqual([undefined, undefined]);
     for (const layer of [0, 1]) {
       expect(model.hookPoint(`blocks.${layer}.attn.pattern`).shape).toEqual(['batch', 4, expect.anything(), expect.anything()]);
       expect(model.hookPoint(`blocks.${layer}.attn.z`).shape).toHaveLength(4);
