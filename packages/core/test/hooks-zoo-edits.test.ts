@@ -103,6 +103,11 @@ describe('axis roles in models that fix their number of positions (no symbolic s
     expect(model.hookPoint('blocks.0.attn.hook_pattern').shape).toEqual(['batch', 4, positions, positions]);
   });
 
+  it('whisper_encoder: the input [batch, 8 mel bins, 16 frames] gets no position axis, though it has 8 rows', async () => {
+    const model = await HookedModel.load(`${ZOO}whisper_encoder/torchscript.onnx`);
+    expect(model.hookPoint('input_features').axes).not.toHaveProperty('position');
+  });
+
   it('vit: the patch embedding’s NCHW map keeps its channel axis and gets no position axis', async () => {
     const model = await HookedModel.load(`${ZOO}vit/torchscript.onnx`);
     expect(model.hookPoint('vit.embeddings.patch_embeddings.projection.output').axes).toEqual({ batch: 0, channel: 1 });

@@ -107,7 +107,9 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   named.push(...fusedAttentionNames(graph, order, source.attention.sites).map((n) => ({ ...n, kind: 'alias' as const })));
   const taken = new Set<string>();
   const table: HookPoint[] = [];
+  // a feed's axes are the user's (Whisper's [batch, mel, frames] is not per position): only computed values get `positions`
   const positions = staticPositions(source);
+  const feeds = new Set(graph.feedNames);
   for (const entry of named) {
     if (taken.has(entry.name)) continue;
     taken.add(entry.name);
@@ -122,7 +124,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
       dtype: meta.dtype,
       shape: meta.shape,
       ...(meta.dimSources === undefined ? {} : { dimSources: meta.dimSources }),
-      axes: entry.axes ?? axesFromShape(meta.shape, source.inputSymbols, positions),
+      axes: entry.axes ?? axesFromShape(meta.shape, source.inputSymbols, feeds.has(entry.value) ? undefined : positions),
       data: source.data.has(entry.value),
     });
   }
