@@ -191,7 +191,7 @@ describe('unfuse on hand-built fused operators, against numpy references from th
 });
 
 describe('unfuse on the zoo’s optimizer output (tools/fixtures/zoo)', () => {
-  it.each(['gpt2', 'bert'])('%s/fused.onnx: the optimizer fused no attention there, so unfuse keeps every node and the run', async (name) => {
+  it.each(['gpt2', 'vit'])('%s/fused.onnx: the optimizer fused no attention there, so unfuse keeps every node and the run', async (name) => {
     const fused = decodeModel(readFileSync(fixturePath(`zoo/${name}/fused.onnx`)));
     const zoo = readNpz(readFileSync(fixturePath(`zoo/${name}/reference.npz`)));
     const feeds = Object.fromEntries(fused.graph.feedNames.map((n) => [n, zoo[`input.${n}`]!]));
@@ -199,6 +199,29 @@ describe('unfuse on the zoo’s optimizer output (tools/fixtures/zoo)', () => {
     expect(unfused.graph.nodes.map((n) => n.opType).sort()).toEqual(fused.graph.nodes.map((n) => n.opType).sort());
     const [want, got] = await Promise.all([runModel(fused, feeds), runModel(unfused, feeds)]);
     for (const output of Object.keys(want)) expect(within1e5(got[output]!, want[output]!)).toBeLessThanOrEqual(1);
+  });
+
+  // Optimizer output records no value_info: the rank of mask_index comes from static shape inference.
+  it.each(['bert', 'whisper_encoder'])('%s/fused.onnx (com.microsoft Attention, no recorded types): unfused == fused within 1e-5, == torch within 1e-4, with pattern and z per layer', async (name) => {
+    const path = fixturePath(`zoo/${name}/fused.onnx`);
+    const fused = decodeModel(readFileSync(path));
+    const zoo = readNpz(readFileSync(fixturePath(`zoo/${name}/reference.npz`)));
+    const feeds = Object.fromEntries(fused.graph.feedNames.map((n) => [n, zoo[`input.${n}`]!]));
+    expect(opTypes(fused)).toContain('com.microsoft:Attention');
+    const unfused = unfuse(fused);
+    expect([...opTypes(unfused)].filter((op) => op.endsWith('Attention'))).toEqual([]);
+    const [want, got] = await Promise.all([runModel(fused, feeds), runModel(unfused, feeds)]);
+    for (const output of Object.keys(want)) {
+      expect(within1e5(got[output]!, want[output]!)).toBeLessThanOrEqual(1);
+      expect(closeness(got[output]!, zoo[`output.${output}`]!, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
+    }
+    const model = await HookedModel.load(path, { unfuse: true });
+    // the optimizer's Attention_N nodes record no module, so neither do the sites (not the scope their neighbours share)
+    expect(model.attention.sites.map((s) => s.module)).toEqual([undefined, undefined]);
+    for (const layer of [0, 1]) {
+      expect(model.hookPoint(`blocks.${layer}.attn.pattern`).shape).toEqual(['batch', 4, expect.anything(), expect.anything()]);
+      expect(model.hookPoint(`blocks.${layer}.attn.z`).shape).toHaveLength(4);
+    }
   });
 });
 

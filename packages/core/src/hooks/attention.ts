@@ -14,8 +14,10 @@
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { ancestors, dataValues } from './dataflow.js';
+import { UNFUSABLE_ATTENTION } from './fused-attention.js';
 import { matchResidual, type ResidualSite } from './residual.js';
-import { nodeScopes, type ScopeMap } from './scopes.js';
+import { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
+import { OWN_NAME_PREFIX } from '../runtime/own-nodes.js';
 
 /** Operators allowed between `MatMul(q, kᵀ)` and `Softmax`, and between `Softmax` and `MatMul(·, v)`. */
 const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Sub', 'Where', 'Cast', 'Clip', 'Tanh']);
@@ -58,7 +60,7 @@ export interface AttentionReport {
 export function findAttention(graph: Graph, order: readonly NodeProto[]): AttentionReport {
   const sites: AttentionSite[] = [];
   const unmatchedSoftmax: string[] = [];
-  const fused = order.filter((n) => FUSED_ATTENTION.has(n.opType)).map((n) => n.name || n.opType);
+  const fused = order.filter((n) => FUSED_ATTENTION.has(n.opType) || (n.domain === 'com.microsoft' && UNFUSABLE_ATTENTION.has(n.opType))).map((n) => n.name || n.opType);
   const data = dataValues(graph, order);
   const scopes = nodeScopes(graph, order, data);
   for (const softmax of order.filter((n) => n.opType === 'Softmax' && n.domain === '')) {
@@ -82,7 +84,7 @@ function matchSite(graph: Graph, softmax: NodeProto, layer: number, scopes: Scop
   const residual = matchResidual(graph, softmax, z, data);
   return {
     layer,
-    module: attentionModule(scopes.scope.get(softmax)),
+    module: attentionModule(softmax.name.includes(`${OWN_NAME_PREFIX}_unfused_`) ? moduleOf(softmax) : scopes.scope.get(softmax)),
     pattern,
     scores: softmax.input[0]!,
     operands: { q: qk.input[0]!, k: qk.input[1]!, v: pv.input[1]! },
@@ -128,7 +130,12 @@ function isPerm0213(node: NodeProto): boolean {
   return perm !== undefined && perm.join(',') === '0,2,1,3';
 }
 
-/** The attention's module path; `undefined` when it sits at the root or nothing was recorded. */
+/**
+ * The attention's module path; `undefined` when it sits at the root or nothing was recorded. For
+ * the nodes `unfuse` wrote, only the fused node's own recorded scope counts: the q / k / v
+ * projections went into the fused node, so the scope its neighbours share (the model's root
+ * module, between an embedding and a block) is not the attention's.
+ */
 function attentionModule(scope: string | undefined): string | undefined {
   return scope === '' ? undefined : scope;
 }

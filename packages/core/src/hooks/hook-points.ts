@@ -107,6 +107,9 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   named.push(...fusedAttentionNames(graph, order, source.attention.sites).map((n) => ({ ...n, kind: 'alias' as const })));
   const taken = new Set<string>();
   const table: HookPoint[] = [];
+  // a feed's axes are the user's (Whisper's [batch, mel, frames] is not per position): only computed values get `positions`
+  const positions = staticPositions(source);
+  const feeds = new Set(graph.feedNames);
   for (const entry of named) {
     if (taken.has(entry.name)) continue;
     taken.add(entry.name);
@@ -121,7 +124,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
       dtype: meta.dtype,
       shape: meta.shape,
       ...(meta.dimSources === undefined ? {} : { dimSources: meta.dimSources }),
-      axes: entry.axes ?? axesFromShape(meta.shape, source.inputSymbols),
+      axes: entry.axes ?? axesFromShape(meta.shape, source.inputSymbols, feeds.has(entry.value) ? undefined : positions),
       data: source.data.has(entry.value),
     });
   }
@@ -205,17 +208,31 @@ function aliasNames(report: AttentionReport, graph: Graph, order: readonly NodeP
 }
 
 /**
+ * The number of positions of a model whose first input has no symbolic second dim (images,
+ * audio: the model fixes the sequence length) but whose attention patterns have a known
+ * number of query positions (the same in every layer); `undefined` otherwise.
+ */
+function staticPositions(source: HookTableSource): number | undefined {
+  if (typeof source.inputSymbols[1] === 'string') return undefined;
+  const counts = new Set(source.attention.sites.map((s) => source.meta.get(s.pattern)?.shape?.[2]));
+  const [count] = counts;
+  return counts.size === 1 && typeof count === 'number' ? count : undefined;
+}
+
+/**
  * Axis roles read off symbolic dims: the axis sized like the first input's first symbolic dim is
  * the batch, the one sized like its second is the position; the last other axis holds features.
+ * In a model with a fixed number of positions (`positions`, see `staticPositions`), a value with
+ * the batch first and that many rows second has its position axis there (`[batch, pos, d]`).
  * NCHW maps of image models have a channel axis instead (see {@link imageAxes}).
  */
-function axesFromShape(shape: readonly Dim[] | undefined, symbols: readonly Dim[]): HookAxes {
+function axesFromShape(shape: readonly Dim[] | undefined, symbols: readonly Dim[], positions: number | undefined): HookAxes {
   if (shape === undefined || shape.length === 0) return {};
   const image = imageAxes(shape, symbols);
   if (image !== undefined) return image;
   const find = (symbol: Dim | undefined) => (typeof symbol === 'string' ? shape.indexOf(symbol) : -1);
   const batch = find(symbols[0]);
-  const position = find(symbols[1]);
+  const position = positions !== undefined ? (batch === 0 && shape.length >= 3 && shape[1] === positions ? 1 : -1) : find(symbols[1]);
   const last = shape.length - 1;
   return {
     ...(batch >= 0 ? { batch } : {}),

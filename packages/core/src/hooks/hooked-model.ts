@@ -12,6 +12,7 @@ import { Backend, type BackendOptions } from '../runtime/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ActivationCache } from './activation-cache.js';
 import { findAttention, type AttentionReport } from './attention.js';
+import { UNFUSABLE_ATTENTION } from './fused-attention.js';
 import { dataValues } from './dataflow.js';
 import { execute, type ExecuteContext, type HookFunction } from './execute.js';
 import { buildHookTable, type HookPoint, type ValueMeta } from './hook-points.js';
@@ -231,7 +232,16 @@ export class HookedModel {
     const reasons = new Map<string, number[]>();
     for (const s of sites) if (s.residualReason !== undefined) reasons.set(s.residualReason, [...(reasons.get(s.residualReason) ?? []), s.layer]);
     for (const [reason, layers] of reasons) parts.push(`no residual aliases for layer(s) ${layers.join(', ')}: ${reason}`);
-    if (fused.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${fused.join(', ')} (load with { unfuse: true } to rewrite them into standard operators)`);
+    const opTypes = new Map(this.model.graph.nodes.map((n) => [n.name || n.opType, n.opType]));
+    const kept = fused.filter((name) => UNFUSABLE_ATTENTION.has(opTypes.get(name) ?? ''));
+    const rewritable = fused.filter((name) => !kept.includes(name));
+    if (rewritable.length > 0) parts.push(`fused attention operators keep their pattern inside one kernel, not exposed: ${rewritable.join(', ')} (load with { unfuse: true } to rewrite them into standard operators)`);
+    if (kept.length > 0) {
+      parts.push(
+        `fused attention operators that unfuse does not rewrite keep heads and pattern inside one kernel, with no per-head hook: ${kept.map((name) => `${name} (${opTypes.get(name)})`).join(', ')} ` +
+          "(export without this fusion; for int8 QAttention, quantize with quantize_dynamic(..., op_types_to_quantize=['MatMul']) so attention stays a float Attention that { unfuse: true } rewrites)",
+      );
+    }
     if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);
     return `${parts.join('; ')}.`;
   }

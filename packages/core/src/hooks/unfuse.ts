@@ -12,6 +12,7 @@ import { attr } from '../builder/attributes.js';
 import { AttributeProto_AttributeType, type NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { Graph } from '../onnx/graph.js';
 import type { ModelIR } from '../onnx/model.js';
+import { inferShapes, type InferredType } from '../onnx/shape-inference.js';
 import { describeTensorType, type Dim } from '../onnx/types.js';
 import { Tensor } from '../tensor/tensor.js';
 import { UNFUSABLE_ATTENTION, UNFUSED_VALUES, fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
@@ -68,14 +69,19 @@ export function unfuse(model: ModelIR): ModelIR {
   const fused = graph.nodes.filter((n) => fusedAttentionKind(n, opset) !== undefined);
   if (fused.length === 0) return out;
   if (opset < 11) refuse(fused[0]!, `the model imports opset ${opset}, and the rewrite needs Range / Slice with inputs (opset 11)`, 'convert the model to opset ≥ 11 (onnx.version_converter)');
-  for (const node of fused) rewrite(graph, opset, node, fusedAttentionKind(node, opset)!);
+  // types the file does not record (hub models often carry no value_info) come from static shape inference
+  const inferred = inferShapes(out);
+  for (const node of fused) rewrite(graph, opset, node, fusedAttentionKind(node, opset)!, inferred);
   graph.proto.node = graph.topologicalOrder();
   graph.invalidate();
   return out;
 }
 
-function rewrite(graph: Graph, opset: number, node: NodeProto, kind: FusedAttentionKind): void {
-  const plan = kind === 'Attention' ? planAttention(graph, node) : kind === 'MultiHeadAttention' ? planMultiHead(graph, node) : kind === 'GroupQueryAttention' ? planGroupQuery(graph, node) : planAttention23(graph, node);
+/** Types of the input graph's values from {@link inferShapes}: what the rewrites ask of values the file does not type. */
+type Inferred = Map<string, InferredType>;
+
+function rewrite(graph: Graph, opset: number, node: NodeProto, kind: FusedAttentionKind, inferred: Inferred): void {
+  const plan = kind === 'Attention' ? planAttention(graph, node, inferred) : kind === 'MultiHeadAttention' ? planMultiHead(graph, node, inferred) : kind === 'GroupQueryAttention' ? planGroupQuery(graph, node) : planAttention23(graph, node, inferred);
   const index = graph.nodes.indexOf(node);
   graph.proto.node.splice(index, 1);
   graph.invalidate();
@@ -91,7 +97,7 @@ type Plan = (e: Emitter) => void;
 
 // ------------------------------------------------------------------------------------------------ operators
 
-function planAttention(graph: Graph, node: NodeProto): Plan {
+function planAttention(graph: Graph, node: NodeProto, inferred: Inferred): Plan {
   const [input, weights, bias, mask, past, attentionBias, pastLength] = inputsOf(node, 7);
   requireFloat(graph, node, input!);
   if (past) refuse(node, "input 'past' (a key/value cache) is set", 'unfuse the prompt model, exported without past state');
@@ -99,7 +105,7 @@ function planAttention(graph: Graph, node: NodeProto): Plan {
   if (node.output[1]) refuse(node, "output 'present' is used", 'unfuse the prompt model, exported without past state');
   if (intAttr(node, 'do_rotary', 0) !== 0) refuse(node, "attribute 'do_rotary' is 1", 'export the model with the rotary embedding outside the Attention fusion');
   if (intAttr(node, 'past_present_share_buffer', 0) !== 0) refuse(node, "attribute 'past_present_share_buffer' is 1", 'unfuse the prompt model, exported without past state');
-  const maskRank = mask ? rankOf(graph, node, mask, 'mask_index') : 0;
+  const maskRank = mask ? rankOf(graph, inferred, node, mask, 'mask_index') : 0;
   if (maskRank === 4) refuse(node, "input 'mask_index' is 4-D (Megatron's [batch, 1, max_seq, max_seq])", 'use a 2-D 0/1 attention mask [batch, total_seq]');
   const heads = requiredInt(node, 'num_heads');
   const width = shapeOf(graph, weights!)?.[1];
@@ -127,7 +133,7 @@ function planAttention(graph: Graph, node: NodeProto): Plan {
   };
 }
 
-function planMultiHead(graph: Graph, node: NodeProto): Plan {
+function planMultiHead(graph: Graph, node: NodeProto, inferred: Inferred): Plan {
   const [query, key, value, bias, mask, attentionBias, pastKey, pastValue, pastLength, cacheIndirection] = inputsOf(node, 10);
   requireFloat(graph, node, query!);
   if (!key || !value) refuse(node, `input '${key ? 'value' : 'key'}' is empty (packed QKV / KV)`, 'pass query, key and value separately');
@@ -135,9 +141,9 @@ function planMultiHead(graph: Graph, node: NodeProto): Plan {
     if (set) refuse(node, `input '${name}' is set`, 'unfuse the model without its key/value cache (the prompt or encoder model)');
   }
   if (node.output[3]) refuse(node, "output 'qk' is used", 'read the pattern from the unfused graph instead (attn.pattern)');
-  if (rankOf(graph, node, query!, 'query') !== 3) refuse(node, "input 'query' is not 3-D (packed QKV)", 'pass query, key and value separately');
-  if (rankOf(graph, node, key!, 'key') !== 3) refuse(node, "input 'key' is not 3-D (a past key or packed KV)", 'pass key and value as [batch, kv_seq, hidden]');
-  const maskRank = mask ? rankOf(graph, node, mask, 'key_padding_mask') : 0;
+  if (rankOf(graph, inferred, node, query!, 'query') !== 3) refuse(node, "input 'query' is not 3-D (packed QKV)", 'pass query, key and value separately');
+  if (rankOf(graph, inferred, node, key!, 'key') !== 3) refuse(node, "input 'key' is not 3-D (a past key or packed KV)", 'pass key and value as [batch, kv_seq, hidden]');
+  const maskRank = mask ? rankOf(graph, inferred, node, mask, 'key_padding_mask') : 0;
   if (maskRank === 4) refuse(node, "input 'key_padding_mask' is 4-D", 'use a 0/1 mask [batch, kv_seq]');
   const heads = requiredInt(node, 'num_heads');
   const causal = intAttr(node, 'unidirectional', 0) === 1;
@@ -222,7 +228,7 @@ function planGroupQuery(graph: Graph, node: NodeProto): Plan {
   };
 }
 
-function planAttention23(graph: Graph, node: NodeProto): Plan {
+function planAttention23(graph: Graph, node: NodeProto, inferred: Inferred): Plan {
   const [q, k, v, mask, pastKey, pastValue, ...more] = inputsOf(node, Math.max(node.input.length, 6));
   requireFloat(graph, node, q!);
   if (pastKey || pastValue) refuse(node, `input '${pastKey ? 'past_key' : 'past_value'}' is set`, 'unfuse the prompt model (no past key/value)');
@@ -235,8 +241,8 @@ function planAttention23(graph: Graph, node: NodeProto): Plan {
   const qHeads = intAttr(node, 'q_num_heads', 0);
   const kvHeads = intAttr(node, 'kv_num_heads', 0);
   const threeD = qHeads > 0 && kvHeads > 0;
-  const maskType = mask ? elemTypeOf(graph, mask) : undefined;
-  if (mask && maskType === undefined) refuse(node, "the element type of 'attn_mask' is not recorded", 'record it in the graph (onnx.shape_inference.infer_shapes)');
+  const maskType = mask ? elemTypeOf(graph, mask) ?? inferred.get(mask)?.elemType : undefined;
+  if (mask && maskType === undefined) refuse(node, "the element type of 'attn_mask' is neither recorded nor inferable", 'record it in the graph (onnx.shape_inference.infer_shapes)');
   const causal = intAttr(node, 'is_causal', 0) === 1;
   const scale = floatAttr(node, 'scale');
   const softcap = floatAttr(node, 'softcap') ?? 0;
@@ -453,9 +459,9 @@ function requireFloat(graph: Graph, node: NodeProto, input: string): void {
   }
 }
 
-function rankOf(graph: Graph, node: NodeProto, value: string, role: string): number {
-  const rank = inferRank(graph, value);
-  if (rank === undefined) refuse(node, `the rank of input '${role}' ('${value}') is not recorded, and the rewrite depends on it`, 'record value types in the graph (onnx.shape_inference.infer_shapes, or onnxruntime.tools.symbolic_shape_infer)');
+function rankOf(graph: Graph, inferred: Inferred, node: NodeProto, value: string, role: string): number {
+  const rank = inferRank(graph, value) ?? inferred.get(value)?.shape?.length;
+  if (rank === undefined) refuse(node, `the rank of input '${role}' ('${value}') is neither recorded nor inferable from the operators that compute it, and the rewrite depends on it`, 'record value types in the graph (onnx.shape_inference.infer_shapes, or onnxruntime.tools.symbolic_shape_infer)');
   return rank;
 }
 
