@@ -9,6 +9,7 @@ import { POOLING_RULES } from '../src/grad/rules/pooling.js';
 import { SAMPLING_RULES } from '../src/grad/rules/sampling.js';
 import { SPECTRAL_RULES } from '../src/grad/rules/spectral.js';
 import { cpuBackend, expectGradientsMatch, testData, type GradCheck, type UniformOptions } from './helpers/gradcheck.js';
+import { thrownMechintError } from './helpers/errors.js';
 
 /**
  * Every registered backward rule against central finite differences of a one-node graph, in
@@ -638,15 +639,6 @@ it('has a finite-difference check for every registered rule (here or in its fami
 
 describe('gradients()', () => {
   const run = async (model: ReturnType<GraphBuilder['build']>, feeds: Record<string, Tensor>) => (await (await cpuBackend()).session(model)).run(feeds);
-  const caught = (f: () => unknown): MechintError => {
-    try {
-      f();
-    } catch (e) {
-      if (MechintError.isInstance(e)) return e;
-      throw e;
-    }
-    throw new Error('expected a MechintError');
-  };
 
   it('gives a zero gradient, and no error, for an input that reaches the output only through Shape and Equal', async () => {
     const g = new GraphBuilder();
@@ -666,7 +658,7 @@ describe('gradients()', () => {
     const x = g.input('x', 'float64', [2, 2]);
     const det = g.op('Det', [g.mul(x, 2)]);
     g.output(g.exp(det), 'y');
-    const error = caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Det', node: det.name } });
     expect(error.message).toContain('Det');
     expect(error.message).toContain(`'${det.name}'`);
@@ -683,7 +675,7 @@ describe('gradients()', () => {
     const after = g.exp(custom);
     g.output(after, 'y');
     const model = g.build();
-    const error = caught(() => gradients(model, { of: 'y', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(model, { of: 'y', wrt: ['x'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Relu', node: custom.name, path: ['x', custom.name, after.name, 'y'] } });
     expect(error.message).toContain('com.example.Relu');
     expect(() => gradients(model, { of: 'y', wrt: ['x'], overrides: { Relu: (ctx) => [ctx.grad(0)] } })).not.toThrow();
@@ -694,7 +686,7 @@ describe('gradients()', () => {
     const x = g.input('x', 'float64', [2, 3]);
     const [normed, mean] = g.op('LayerNormalization', [x, f64([1, 1, 1], [3])], {}, { outputs: 2 });
     g.output(g.add(normed!, mean!), 'y');
-    expect(caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }))).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'LayerNormalization' } });
+    expect(thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] }))).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'LayerNormalization' } });
   });
 
   it('replaces a rule for one call with overrides (a straight-through Relu), leaving the registered rule in place', async () => {
@@ -755,7 +747,7 @@ describe('gradients()', () => {
     const det = (g: GraphBuilder, x: Readonly<Record<string, Value>>) => g.op('Det', [x['x']!]);
     const g = new GraphBuilder();
     g.output(det(g, { x: g.input('x', 'float32', [3, 1, 1]) }), 'y');
-    expect(caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] })).code).toBe('UNSUPPORTED_OP');
+    expect(thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] })).code).toBe('UNSUPPORTED_OP');
     registerGradRule('Det', (ctx) => [ctx.op('Reshape', [ctx.grad(0)!, ctx.shape(ctx.input(0))])]);
     expect(differentiableOps()).toContain('Det');
     await expectGradientsMatch({ inputs: { x: testData(600).uniform([3, 1, 1], -3, 3, { dtype: 'float32' }) }, build: det, ...LINEAR_F32 });
@@ -766,11 +758,11 @@ describe('gradients()', () => {
     const x = g.input('x', 'float64', [3]);
     g.output(g.exp(x), 'probs');
     const model = g.build();
-    const unknownOf = caught(() => gradients(model, { of: 'prob', wrt: ['x'] }));
+    const unknownOf = thrownMechintError(() => gradients(model, { of: 'prob', wrt: ['x'] }));
     expect(unknownOf).toMatchObject({ code: 'UNKNOWN_VALUE', details: { name: 'prob' } });
     expect(unknownOf.message).toContain("'probs'");
-    expect(caught(() => gradients(model, { of: 'probs', wrt: ['x', 'nope'] }))).toMatchObject({ code: 'UNKNOWN_VALUE', details: { name: 'nope' } });
-    expect(caught(() => gradients(model, { of: 'probs', wrt: [] })).code).toBe('INVALID_ARGUMENT');
+    expect(thrownMechintError(() => gradients(model, { of: 'probs', wrt: ['x', 'nope'] }))).toMatchObject({ code: 'UNKNOWN_VALUE', details: { name: 'nope' } });
+    expect(thrownMechintError(() => gradients(model, { of: 'probs', wrt: [] })).code).toBe('INVALID_ARGUMENT');
   });
 
   it("seeds with ones by default: seed 'ones' equals an all-ones seed input", async () => {

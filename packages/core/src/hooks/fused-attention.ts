@@ -9,6 +9,7 @@ import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { AttentionSite } from './attention.js';
 import type { HookAxes } from './hook-points.js';
 import { moduleOf } from './scopes.js';
+import type { AliasName } from './tl-names.js';
 
 /** The fused attention operators {@link unfuse} rewrites. */
 export type FusedAttentionKind = 'Attention' | 'MultiHeadAttention' | 'GroupQueryAttention' | 'Attention23';
@@ -52,16 +53,6 @@ export function fusedAttentionKind(node: NodeProto, opset: number): FusedAttenti
   return undefined;
 }
 
-/** A hook name for a value the fused-attention code knows the layout of. */
-export interface FusedAttentionName {
-  /** The hook-point name. */
-  readonly name: string;
-  /** The ONNX value it reads. */
-  readonly value: string;
-  /** Its axis roles. */
-  readonly axes: HookAxes;
-}
-
 const FLAT_AXES: HookAxes = { batch: 0, position: 1, feature: 2 };
 const HEAD_AXES: HookAxes = { batch: 0, position: 1, head: 2, feature: 3 };
 
@@ -76,11 +67,11 @@ const HEAD_AXES: HookAxes = { batch: 0, position: 1, head: 2, feature: 3 };
  *   `[batch, pos, head, d_head]` as in TransformerLens; `hook_k` / `hook_v` have the key/value heads (fewer than the
  *   query heads in grouped-query attention).
  */
-export function fusedAttentionNames(graph: Graph, order: readonly NodeProto[], sites: readonly AttentionSite[]): FusedAttentionName[] {
+export function fusedAttentionNames(graph: Graph, order: readonly NodeProto[], sites: readonly AttentionSite[]): AliasName[] {
   const opset = 23; // a standard `Attention` node can only exist in a model importing opset ≥ 23
   const position = new Map(order.map((n, i) => [n, i]));
   const softmaxAt = sites.map((s) => position.get(graph.producerOf(s.pattern)!) ?? -1);
-  const named: FusedAttentionName[] = [];
+  const named: AliasName[] = [];
   order.forEach((node, i) => {
     if (fusedAttentionKind(node, opset) === undefined || node.output[0] === undefined || node.output[0] === '') return;
     const layer = softmaxAt.filter((at) => at < i).length + order.slice(0, i).filter((n) => fusedAttentionKind(n, opset) !== undefined).length;
