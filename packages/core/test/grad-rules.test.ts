@@ -640,6 +640,25 @@ it('has a finite-difference check for every registered rule (here or in its fami
 describe('gradients()', () => {
   const run = async (model: ReturnType<GraphBuilder['build']>, feeds: Record<string, Tensor>) => (await (await cpuBackend()).session(model)).run(feeds);
 
+  it('builds no backward nodes for integer arithmetic on a shape (a divisor computed from the input’s width)', async () => {
+    // (x · xᵀ / √(width // 2)).sum(-1), as the TorchScript exporter writes it: Shape → Gather → Div (int64) → Cast → Sqrt.
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float64', [2, 4]);
+    const width = g.op('Gather', [g.op('Shape', [x], {}, { dtypes: 'int64' }), i64([1], [])], { axis: attr.int(0) }, { dtypes: 'int64' });
+    const half = g.op('Div', [width, i64([2], [])], {}, { dtypes: 'int64' });
+    const scale = g.op('Sqrt', [g.op('Cast', [half], { to: attr.int(11) }, { dtypes: 'float64' })], {}, { dtypes: 'float64' });
+    const scores = g.op('Div', [g.op('MatMul', [x, g.op('Transpose', [x], { perm: attr.ints([1, 0]) })]), scale], {}, { dtypes: 'float64' });
+    g.output(g.op('ReduceSum', [scores, i64([1])], { keepdims: attr.int(0) }), 'y');
+    const data = f64([0.5, -1, 2, 0.25, 1, 3, -2, 0.5], [2, 4]);
+    const { model, grads } = gradients(g.build(), { of: 'y', wrt: ['x'] });
+    const out = await run(model, { x: data });
+    // d/dx of Σ_ij (x xᵀ)_ij / √2 = (Σ_i x_i + Σ_j x_j) / √2 per row: 2 · colsum(x) / √2
+    const rows = data.toArray() as number[][];
+    const colsum = rows[0]!.map((_, k) => rows[0]![k]! + rows[1]![k]!);
+    const expected = [colsum.map((c) => (2 * c) / Math.SQRT2), colsum.map((c) => (2 * c) / Math.SQRT2)];
+    (out[grads['x']!]!.toArray() as number[][]).forEach((row, i) => row.forEach((v, k) => expect(v).toBeCloseTo(expected[i]![k]!, 12)));
+  });
+
   it('gives a zero gradient, and no error, for an input that reaches the output only through Shape and Equal', async () => {
     const g = new GraphBuilder();
     const x = g.input('x', 'float64', [2, 3]);
