@@ -211,6 +211,13 @@ describe('unfuse on int8 QAttention (tools/fixtures/qattention.py), against a fl
     expect(within1e5(got['output']!, kernel['output']!)).toBeLessThanOrEqual(1);
   });
 
+  it('before unfusing, the QAttention output is blocks.0.attn.fused_z and describeAttention says to load with { unfuse: true }', async () => {
+    const model = await HookedModel.load(loadQ('qattention'));
+    expect(model.hookPoint('blocks.0.attn.fused_z')).toMatchObject({ value: 'output', axes: { batch: 0, position: 1, feature: 2 } });
+    expect(model.hookPoints.some((h) => h.name.endsWith('.pattern'))).toBe(false);
+    expect(model.describeAttention()).toMatch(/not exposed: qattention \(load with \{ unfuse: true \}/);
+  });
+
   it('load({ unfuse: true }) exposes the pattern, z and q / k / v; the padded keys get no weight', async () => {
     const model = await HookedModel.load(loadQ('qattention'), { unfuse: true });
     expect(model.hookPoint('blocks.0.attn.hook_q')).toMatchObject({ shape: ['batch', 'seq', 4, 8] });

@@ -30,7 +30,7 @@ const INT64_MAX = 9223372036854775807n;
  * `MultiHeadAttention`, `GroupQueryAttention`, and opset-23 `Attention` — is replaced by standard
  * ONNX operators valid at the model's opset (≥ 11): `MatMul(q, kᵀ)`, scaling, the masks, `Softmax`,
  * `MatMul(·, v)`, reshapes and transposes. Runs give the fused operators' outputs (to float32
- * rounding), and {@link HookedModel} then finds `attn.pattern`, `attn.z` and `attn.hook_q/k/v`.
+ * rounding; `QAttention`: see below), and {@link HookedModel} then finds `attn.pattern`, `attn.z` and `attn.hook_q/k/v`.
  *
  * Covered: packed `Attention` weights (+ bias, `qkv_hidden_sizes`), `unidirectional`, `mask_index`
  * as a 0/1 mask `[batch, total_seq]` or `[batch, seq, total_seq]` or as end (and start) positions
