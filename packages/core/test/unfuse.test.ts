@@ -429,7 +429,7 @@ describe('unfuse refuses what it cannot rewrite exactly', () => {
     expect(error.message).toContain("'query'");
   });
 
-  it('QAttention with a key/value cache (past) or a present output', () => {
+  it('QAttention with a key/value cache (past), a present output, or a required input left empty', () => {
     const quantized = (mutate: (n: onnx.NodeProto) => void) => {
       const model = decodeModel(readFileSync(fixturePath('fused/qattention.onnx')));
       mutate(node(model, 'QAttention'));
@@ -441,6 +441,7 @@ describe('unfuse refuses what it cannot rewrite exactly', () => {
       expect(error.message).toContain("com.microsoft QAttention node 'qattention'");
       expect(error.message).toMatch(/'past'|'present'/);
     }
+    expect(quantized((n) => (n.input[4] = '')).message).toContain("required input 'weight_scale' is empty");
   });
 
   it('other fused attention operators, and models below opset 11', () => {

@@ -116,6 +116,9 @@ function planAttention(graph: Graph, node: NodeProto, inferred: Inferred): Plan 
  */
 function planQAttention(graph: Graph, node: NodeProto, inferred: Inferred): Plan {
   const [input, weights, bias, inputScale, weightScale, mask, inputZero, weightZero, past] = inputsOf(node, 9);
+  for (const [name, set] of [['bias', bias], ['input_scale', inputScale], ['weight_scale', weightScale]] as const) {
+    if (!set) refuse(node, `required input '${name}' is empty`, 'fix the model (QAttention needs it)');
+  }
   requireFloat(graph, node, bias!);
   if (past) refuse(node, "input 'past' (a key/value cache) is set", 'unfuse the prompt model, exported without past state');
   return packedAttention(graph, node, inferred, {
