@@ -1,5 +1,5 @@
 /**
- * Fused attention operators — onnxruntime's `com.microsoft` `Attention`, `MultiHeadAttention`,
+ * Fused attention operators — onnxruntime's `com.microsoft` `Attention`, `QAttention`, `MultiHeadAttention`,
  * `GroupQueryAttention` and ONNX opset-23 `Attention` — and the hook names of what they expose: their
  * output (the heads concatenated, before the output projection) as they stand, and per-head
  * `q` / `k` / `v` once {@link unfuse} has rewritten them into standard operators.
@@ -12,7 +12,7 @@ import { moduleOf } from './scopes.js';
 import type { AliasName } from './tl-names.js';
 
 /** The fused attention operators {@link unfuse} rewrites. */
-export type FusedAttentionKind = 'Attention' | 'MultiHeadAttention' | 'GroupQueryAttention' | 'Attention23';
+export type FusedAttentionKind = 'Attention' | 'QAttention' | 'MultiHeadAttention' | 'GroupQueryAttention' | 'Attention23';
 
 /** `com.microsoft` attention operators with their pattern inside one kernel that {@link unfuse} does not rewrite. */
 export const UNFUSABLE_ATTENTION: ReadonlySet<string> = new Set([
@@ -24,7 +24,6 @@ export const UNFUSABLE_ATTENTION: ReadonlySet<string> = new Set([
   'LongformerAttention',
   'SparseAttention',
   'PagedAttention',
-  'QAttention',
   'QOrderedAttention',
   'QOrderedLongformerAttention',
 ]);
@@ -34,7 +33,7 @@ export const UNFUSED_VALUES = { q: '_q', k: '_k', v: '_v', rotQ: '_rot_q', rotK:
 
 /**
  * Which fused attention operator `node` is, or `undefined`: `com.microsoft` `Attention` /
- * `MultiHeadAttention` / `GroupQueryAttention`, or the standard `Attention` of a model importing
+ * `QAttention` / `MultiHeadAttention` / `GroupQueryAttention`, or the standard `Attention` of a model importing
  * opset ≥ 23 (`opset`: the model's default-domain opset).
  *
  * @example
@@ -46,7 +45,7 @@ export const UNFUSED_VALUES = { q: '_q', k: '_k', v: '_v', rotQ: '_rot_q', rotK:
  */
 export function fusedAttentionKind(node: NodeProto, opset: number): FusedAttentionKind | undefined {
   if (node.domain === 'com.microsoft') {
-    if (node.opType === 'Attention' || node.opType === 'MultiHeadAttention' || node.opType === 'GroupQueryAttention') return node.opType;
+    if (node.opType === 'Attention' || node.opType === 'QAttention' || node.opType === 'MultiHeadAttention' || node.opType === 'GroupQueryAttention') return node.opType;
     return undefined;
   }
   if ((node.domain === '' || node.domain === 'ai.onnx') && node.opType === 'Attention' && opset >= 23) return 'Attention23';
