@@ -30,6 +30,7 @@ import { describeTensorType } from '../onnx/types.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
 import { unfuse } from './unfuse.js';
+import { splitHeads } from './split-heads.js';
 
 let nextId = 0;
 
@@ -63,6 +64,12 @@ export interface HookedModelOptions {
    * `attn.pattern`, `attn.z` and `attn.hook_q/k/v` exist (see {@link unfuse}; default `false`).
    */
   unfuse?: boolean;
+  /**
+   * Compute each attention's output projection per head on load (see {@link splitHeads}; default
+   * `false`), so that `blocks.L.attn.hook_result` (`[batch, pos, head, d_model]`, before the bias)
+   * exists — TransformerLens's `use_attn_result=True`. Applied after `unfuse`.
+   */
+  splitHeads?: boolean;
   /**
    * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
    * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
@@ -161,7 +168,8 @@ export class HookedModel {
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
     const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
-    const model = options.unfuse === true ? unfuse(loaded) : loaded;
+    const unfused = options.unfuse === true ? unfuse(loaded) : loaded;
+    const model = options.splitHeads === true ? splitHeads(unfused) : unfused;
     const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
     const order = model.graph.topologicalOrder();
     const data = dataValues(model.graph, order);

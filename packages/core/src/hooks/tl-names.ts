@@ -3,8 +3,9 @@
  * recognised attention layer: the residual stream (`blocks.L.hook_resid_pre`, …, with the
  * definitions of `residual.ts`), `attn.hook_q/k/v` (per-head, before any rotary embedding),
  * `attn.hook_attn_scores`, `mlp.hook_pre/hook_post`, `ln1/ln2.hook_normalized`, and model-wide
- * `hook_embed`, `hook_pos_embed`. `attn.hook_result` (per-head outputs after W_O) is not given:
- * exported graphs apply W_O to all heads in one MatMul and never hold per-head results.
+ * `hook_embed`, `hook_pos_embed`. `attn.hook_result` (per-head outputs after W_O) exists only in a
+ * model rewritten by `splitHeads` (`HookedModel.load(…, { splitHeads: true })`): exported graphs
+ * apply W_O to all heads in one MatMul and never hold per-head results.
  */
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
@@ -58,6 +59,7 @@ export function blockNames(site: AttentionSite, graph: Graph, data: ReadonlySet<
     add('attn.hook_v', v, PER_HEAD);
   }
   add('attn.hook_attn_scores', site.scores, SCORES);
+  add('attn.hook_result', headResults(graph, site.z, data), PER_HEAD);
   const r = site.residual;
   if (r === undefined) return named;
   add('hook_resid_pre', r.residPre, RESIDUAL);
@@ -99,6 +101,22 @@ export function modelNames(sites: readonly AttentionSite[], graph: Graph, order:
     if (final !== undefined) named.push({ name: 'ln_final.hook_normalized', value: final, axes: RESIDUAL });
   }
   return named;
+}
+
+/**
+ * The per-head results `splitHeads` computes from `z`: `Transpose(0, 2, 1, 3)`, `MatMul` with
+ * parameters `[head, d_head, d_model]`, `Transpose(0, 2, 1, 3)` back to `[batch, pos, head, d_model]`.
+ */
+function headResults(graph: Graph, z: string, data: ReadonlySet<string>): string | undefined {
+  const only = (value: string, opType: string) => {
+    const readers = graph.consumersOf(value).filter((c) => c.opType === opType);
+    return readers.length === 1 ? readers[0] : undefined;
+  };
+  const heads = graph.consumersOf(z).find((c) => c.opType === 'Transpose' && perm(c) === '0,2,1,3');
+  const matmul = heads === undefined ? undefined : only(heads.output[0]!, 'MatMul');
+  if (matmul === undefined || matmul.input[0] !== heads!.output[0] || data.has(matmul.input[1]!)) return undefined;
+  const back = only(matmul.output[0]!, 'Transpose');
+  return back !== undefined && perm(back) === '0,2,1,3' ? back.output[0] : undefined;
 }
 
 /** The output of the one single-node normalisation reading `value`, if exactly one does. */
