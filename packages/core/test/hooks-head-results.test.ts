@@ -140,6 +140,13 @@ describe.each(ZOO_CASES)('zoo %s, %s export', (name, exp) => {
     expectOutputsClose(await split.run(feeds), outputs);
   });
 
+  it('adds blocks.L.attn.hook_result and leaves every module name and alias on the value it had', () => {
+    const named = (m: HookedModel) => new Map(m.hookPoints.filter((h) => h.kind !== 'value').map((h) => [h.name, h.value]));
+    const [before, after] = [named(plain), named(split)];
+    expect([...after.keys()].filter((name) => !before.has(name)).sort()).toEqual(LAYERS.map((l) => `blocks.${l}.attn.hook_result`));
+    for (const [name, value] of before) expect([name, after.get(name)]).toEqual([name, value]);
+  });
+
   it('hook_result equals torch’s per-head results (tools/fixtures/zoo/head_results.py), and Σ_h hook_result + b_O = hook_attn_out of the unsplit model (≤ 1e-5)', async () => {
     const { cache } = await split.runWithCache(feeds, { hooks: LAYERS.map((l) => `blocks.${l}.attn.hook_result`) });
     const { cache: reference } = await plain.runWithCache(feeds, { hooks: LAYERS.map((l) => `blocks.${l}.hook_attn_out`) });

@@ -30,7 +30,7 @@ interface Projection {
  * A copy of `model` in which the output projection of every recognised attention layer (see
  * `findAttention`) is computed per head — TransformerLens's `use_attn_result=True` — so that
  * {@link HookedModel} names `blocks.L.attn.hook_result` (`[batch, pos, head, d_model]`, without
- * the bias): `W_O [H·d, D]` reshaped to `[H, d, D]`, `MatMul` of `z` (as `[b, H, p, d]`) with it,
+ * the bias): `W_O [H·d, D]` reshaped to `[H, d, D]`, `MatMul` of `z` (the projection's input reshaped to `[b, p, H, d]`, then `[b, H, p, d]`) with it,
  * transposed to `[b, p, H, D]`, then `ReduceSum` over heads (reshaped to the projection's output
  * shape) replaces the projection's output; the bias `Add` that follows, if any, stays. `H` and `d`
  * are read from `z` at run time, so exports whose shapes static inference leaves unknown work too. Editing `hook_result` (zeroing a head) then changes the
@@ -110,26 +110,31 @@ function findProjection(graph: Graph, site: AttentionSite, data: ReadonlySet<str
 
 function rewrite(graph: Graph, opset: number, p: Projection): void {
   const { linear, site } = p;
-  const index = graph.nodes.indexOf(linear);
-  graph.proto.node.splice(index, 1);
+  graph.proto.node.splice(graph.nodes.indexOf(linear), 1);
   graph.invalidate();
+  // z's dims are read in the attention's scope, so that the projection's module still reads only its own input
+  const zNode = graph.producerOf(site.z);
+  const zs = splicer(graph, opset, zNode ?? linear);
+  const int64 = (values: readonly number[]) => zs.constant(Tensor.from(values.map(BigInt), [values.length], 'int64'), 'indices');
+  const gather = (e: Splicer, shape: string, axes: readonly number[]) => e.op('Gather', [shape, int64(axes)], { axis: attr.int(0) });
   const first = graph.nodes.length;
-  const name = linear.name || linear.output[0]!;
-  const cut = name.lastIndexOf('/') + 1;
-  const s = new Splicer(graph, opset, `${name.slice(0, cut)}${OWN_NAME_PREFIX}_split_${name.slice(cut)}`);
-  const int64 = (values: readonly number[]) => s.constant(Tensor.from(values.map(BigInt), [values.length], 'int64'), 'indices');
-  const dims = (value: string, axes: readonly number[]) => s.op('Gather', [s.op('Shape', [value]), int64(axes)], { axis: attr.int(0) });
+  const zShape = zs.op('Shape', [site.z]);
+  const headDims = gather(zs, zShape, [2, 3]);
+  tagNodes(graph, first, zNode ?? linear);
+  const s = splicer(graph, opset, linear);
+  const middle = graph.nodes.length;
   const gemm = linear.opType === 'Gemm';
   const w = gemm && intAttr(linear, 'transB') === 1 ? s.op('Transpose', [linear.input[1]!], { perm: attr.ints([1, 0]) }) : linear.input[1]!;
   // [H·d, D] → [H, d, D], with H and d read from z at run time: the Reshape fails unless H·d is W's row count
-  const dModel = dims(w, [1]);
-  let perHead = s.op('Reshape', [w, s.op('Concat', [dims(site.z, [2, 3]), dModel], { axis: attr.int(0) })]);
+  const dModel = gather(s, s.op('Shape', [w]), [1]);
+  let perHead = s.op('Reshape', [w, s.op('Concat', [headDims, dModel], { axis: attr.int(0) })]);
   const alpha = gemm ? floatAttr(linear, 'alpha', 1) : 1;
   if (alpha !== 1) perHead = s.op('Mul', [perHead, s.constant(Tensor.from([alpha], [], 'float32'), 'alpha')]);
-  const zHeads = s.op('Transpose', [site.z], { perm: attr.ints([0, 2, 1, 3]) });
+  // the projection's input back in z's shape [b, p, H, d] (its rows are z's positions, its columns z's heads)
+  const zHeads = s.op('Transpose', [s.op('Reshape', [p.input, zShape])], { perm: attr.ints([0, 2, 1, 3]) });
   const result = s.op('Transpose', [s.op('MatMul', [zHeads, perHead])], { perm: attr.ints([0, 2, 1, 3]) });
-  // Σ over heads is [b, p, D]; the projection's rows are the positions in the same order, in its input's leading dims
-  const leading = dims(p.input, Array.from({ length: p.rank - 1 }, (_, i) => i));
+  // Σ over heads is [b, p, D]; the projection's output has its input's leading dims
+  const leading = gather(s, s.op('Shape', [p.input]), Array.from({ length: p.rank - 1 }, (_, i) => i));
   let sum = s.op('Reshape', [s.reduceSum(result, [2]), s.op('Concat', [leading, dModel], { axis: attr.int(0) })]);
   const c = gemm ? linear.input[2] : undefined;
   if (c !== undefined && c !== '') {
@@ -137,9 +142,19 @@ function rewrite(graph: Graph, opset: number, p: Projection): void {
     sum = s.op('Add', [sum, beta === 1 ? c : s.op('Mul', [c, s.constant(Tensor.from([beta], [], 'float32'), 'beta')])]);
   }
   s.node('Identity', [sum], {}, [linear.output[0]!]);
-  for (const added of graph.nodes.slice(first)) {
-    if (linear.$unknown !== undefined) added.$unknown = [...linear.$unknown];
-  }
+  tagNodes(graph, middle, linear);
+}
+
+/** A splicer naming its nodes `<scope path of node>/__mechint_split_<node>_…`. */
+function splicer(graph: Graph, opset: number, node: NodeProto): Splicer {
+  const name = node.name || node.output[0]!;
+  const cut = name.lastIndexOf('/') + 1;
+  return new Splicer(graph, opset, `${name.slice(0, cut)}${OWN_NAME_PREFIX}_split_${name.slice(cut)}`);
+}
+
+/** Gives the nodes added since `from` the exporter metadata (dynamo's module scopes) of `node`. */
+function tagNodes(graph: Graph, from: number, node: NodeProto): void {
+  for (const added of graph.nodes.slice(from)) if (node.$unknown !== undefined) added.$unknown = [...node.$unknown];
 }
 
 function intAttr(node: NodeProto, key: string): number {

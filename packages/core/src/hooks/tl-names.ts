@@ -104,19 +104,32 @@ export function modelNames(sites: readonly AttentionSite[], graph: Graph, order:
 }
 
 /**
- * The per-head results `splitHeads` computes from `z`: `Transpose(0, 2, 1, 3)`, `MatMul` with
- * parameters `[head, d_head, d_model]`, `Transpose(0, 2, 1, 3)` back to `[batch, pos, head, d_model]`.
+ * The per-head results `splitHeads` computes: from `z` along its reshapes to the projection's input,
+ * a `Reshape` back to `[batch, pos, head, d_head]`, `Transpose(0, 2, 1, 3)`, `MatMul` with parameters
+ * `[head, d_head, d_model]`, `Transpose(0, 2, 1, 3)` to `[batch, pos, head, d_model]`.
  */
 function headResults(graph: Graph, z: string, data: ReadonlySet<string>): string | undefined {
   const only = (value: string, opType: string) => {
-    const readers = graph.consumersOf(value).filter((c) => c.opType === opType);
+    const readers = graph.consumersOf(value).filter((c) => c.opType === opType && c.input[0] === value);
     return readers.length === 1 ? readers[0] : undefined;
   };
-  const heads = graph.consumersOf(z).find((c) => c.opType === 'Transpose' && perm(c) === '0,2,1,3');
-  const matmul = heads === undefined ? undefined : only(heads.output[0]!, 'MatMul');
-  if (matmul === undefined || matmul.input[0] !== heads!.output[0] || data.has(matmul.input[1]!)) return undefined;
-  const back = only(matmul.output[0]!, 'Transpose');
-  return back !== undefined && perm(back) === '0,2,1,3' ? back.output[0] : undefined;
+  const resultAfter = (reshaped: string) => {
+    const heads = only(reshaped, 'Transpose');
+    const matmul = heads === undefined || perm(heads) !== '0,2,1,3' ? undefined : only(heads.output[0]!, 'MatMul');
+    const back = matmul === undefined || data.has(matmul.input[1]!) ? undefined : only(matmul.output[0]!, 'Transpose');
+    return back !== undefined && perm(back) === '0,2,1,3' ? back.output[0] : undefined;
+  };
+  let value = z;
+  for (let depth = 0; depth < 4; depth++) {
+    const reshapes = graph.consumersOf(value).filter((c) => c.opType === 'Reshape' && c.input[0] === value);
+    for (const reshape of reshapes) {
+      const found = resultAfter(reshape.output[0]!);
+      if (found !== undefined) return found;
+    }
+    if (reshapes.length !== 1) return undefined;
+    value = reshapes[0]!.output[0]!;
+  }
+  return undefined;
 }
 
 /** The output of the one single-node normalisation reading `value`, if exactly one does. */
