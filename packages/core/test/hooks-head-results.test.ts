@@ -167,6 +167,19 @@ describe.each(ZOO_CASES)('zoo %s, %s export', (name, exp) => {
   });
 });
 
+describe('after unfuse: the zoo’s gpt2 fused by onnxruntime’s transformer optimizer, loaded with { unfuse: true, splitHeads: true }', () => {
+  const ref = readNpz(readFileSync(`${ZOO}gpt2/reference.npz`));
+  const torch = readNpz(readFileSync(`${ZOO}gpt2/head_results.npz`));
+  const feeds = inputs(ref, 'input.');
+  it('runs as the unfused model, and hook_result equals torch’s per-head results (≤ 1e-5)', async () => {
+    const plain = await HookedModel.load(`${ZOO}gpt2/fused.onnx`, { ...quiet, unfuse: true });
+    const split = await HookedModel.load(`${ZOO}gpt2/fused.onnx`, { ...quiet, unfuse: true, splitHeads: true });
+    const { outputs, cache } = await split.runWithCache(feeds, { hooks: LAYERS.map((l) => `blocks.${l}.attn.hook_result`) });
+    expectOutputsClose(outputs, await plain.run(feeds));
+    for (const layer of LAYERS) expectClose(cache.get(`blocks.${layer}.attn.hook_result`), torch[`result.${layer}`]!);
+  });
+});
+
 describe('a Gemm projection in nn.Linear’s layout (transB = 1) with alpha and beta, on [batch·pos, heads·d_head]', () => {
   // x [b, p, 8] → q, k, v [b, 2 heads, p, 4] → z [b, p, 2, 4] → Reshape [b·p, 8] → Gemm(·, W [8, 8], c, transB, α 0.5, β 2) → [b, p, 8]
   const [H, d, D] = [2, 4, 8];

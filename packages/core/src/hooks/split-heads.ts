@@ -30,22 +30,27 @@ interface Projection {
  * A copy of `model` in which the output projection of every recognised attention layer (see
  * `findAttention`) is computed per head — TransformerLens's `use_attn_result=True` — so that
  * {@link HookedModel} names `blocks.L.attn.hook_result` (`[batch, pos, head, d_model]`, without
- * the bias): `W_O [H·d, D]` reshaped to `[H, d, D]`, `MatMul` of `z` (the projection's input reshaped to `[b, p, H, d]`, then `[b, H, p, d]`) with it,
- * transposed to `[b, p, H, D]`, then `ReduceSum` over heads (reshaped to the projection's output
- * shape) replaces the projection's output; the bias `Add` that follows, if any, stays. `H` and `d`
- * are read from `z` at run time, so exports whose shapes static inference leaves unknown work too. Editing `hook_result` (zeroing a head) then changes the
- * output exactly as TransformerLens's edit does; runs without edits equal the original model's to
- * float32 rounding (the sum over heads is added in another order).
+ * the bias). `W_O [H·d, D]` is reshaped to `[H, d, D]`; the projection's input, reshaped back to
+ * z's `[b, p, H, d]` and transposed to `[b, H, p, d]`, is multiplied by it (`MatMul`, broadcast
+ * over heads) and transposed to `[b, p, H, D]` — the per-head results; their `ReduceSum` over heads,
+ * reshaped to the projection's output shape, replaces the projection's output, and the bias `Add`
+ * that follows, if any, stays. `H` and `d` are read from `z` at run time (the `Reshape` of `W_O`
+ * fails unless `H·d` is its row count), so exports whose shapes static inference leaves unknown
+ * work too. Editing `hook_result` (zeroing a head) then changes the output exactly as
+ * TransformerLens's edit does; runs without edits equal the original model's to float32 rounding
+ * (the heads are summed in another order). Module names and other aliases keep their values.
  *
  * Recognised projections: `MatMul(z', W)` with `W [H·d, D]` (a parameter or a transposed one, as
  * the TorchScript exporter writes `nn.Linear`) and `Gemm(z', W, C?)` with `transB` 0 (GPT-2's
- * `Conv1D`) or 1 (`nn.Linear`), any `alpha` / `beta`, where `z'` is `z` `[b, p, H, d]` reshaped to
- * `[b, p, H·d]` or `[b·p, H·d]` (any reshape whose last axis is `H·d`). Every node added is valid at the model's opset (9–23) and named
- * `<projection's scope path>/__mechint_split_<projection>_…`. The input model is not modified.
+ * `Conv1D`) or 1 (`nn.Linear`), any `alpha` / `beta`, where `z'` is `z` reshaped so that its last
+ * axis is `H·d` (`[b, p, H·d]`, `[b·p, H·d]`). Every node added is valid at the model's opset
+ * (9–23) and named `<scope path>/__mechint_split_<node>_…`, in the projection's scope (those
+ * reading z's shape in z's). The input model is not modified.
  *
- * Throws `UNSUPPORTED_OP`, naming the layer and what it found, where the projection is not one
- * linear map of `z` (int8 `MatMulInteger`, a `z` read by something other than reshapes, `z`
- * stored head-first); nothing is rewritten then.
+ * Throws `UNSUPPORTED_OP`, naming the layer and what it found, where a projection is not one
+ * linear map of `z` (int8 `MatMulInteger` after `DynamicQuantizeLinear`, `z` read by anything but
+ * reshapes on its way, `z` stored head-first, weights computed from the inputs); nothing is
+ * rewritten then.
  *
  * @example
  * ```ts
