@@ -167,13 +167,13 @@ describe.each(ZOO_CASES)('zoo %s, %s export', (name, exp) => {
   });
 });
 
-describe('after unfuse: the zoo’s gpt2 fused by onnxruntime’s transformer optimizer, loaded with { unfuse: true, splitHeads: true }', () => {
-  const ref = readNpz(readFileSync(`${ZOO}gpt2/reference.npz`));
-  const torch = readNpz(readFileSync(`${ZOO}gpt2/head_results.npz`));
+describe('after unfuse: the zoo’s bert with com.microsoft Attention (onnxruntime’s transformer optimizer), loaded with { unfuse: true, splitHeads: true }', () => {
+  const ref = readNpz(readFileSync(`${ZOO}bert/reference.npz`));
+  const torch = readNpz(readFileSync(`${ZOO}bert/head_results.npz`));
   const feeds = inputs(ref, 'input.');
   it('runs as the unfused model, and hook_result equals torch’s per-head results (≤ 1e-5)', async () => {
-    const plain = await HookedModel.load(`${ZOO}gpt2/fused.onnx`, { ...quiet, unfuse: true });
-    const split = await HookedModel.load(`${ZOO}gpt2/fused.onnx`, { ...quiet, unfuse: true, splitHeads: true });
+    const plain = await HookedModel.load(`${ZOO}bert/fused.onnx`, { ...quiet, unfuse: true });
+    const split = await HookedModel.load(`${ZOO}bert/fused.onnx`, { ...quiet, unfuse: true, splitHeads: true });
     const { outputs, cache } = await split.runWithCache(feeds, { hooks: LAYERS.map((l) => `blocks.${l}.attn.hook_result`) });
     expectOutputsClose(outputs, await plain.run(feeds));
     for (const layer of LAYERS) expectClose(cache.get(`blocks.${layer}.attn.hook_result`), torch[`result.${layer}`]!);
@@ -245,6 +245,13 @@ describe('what splitHeads refuses or leaves alone', () => {
     expect(e.code).toBe('UNSUPPORTED_OP');
     expect(e.message).toMatch(/attention layer blocks\.0 \(transformer\.h\.0\.attn\)/);
     expect(e.message).toMatch(/DynamicQuantizeLinear/);
+  });
+
+  it('warns at load when there is no attention to split (fused attention loaded without unfuse)', async () => {
+    const warnings: string[] = [];
+    const model = await HookedModel.load(`${ZOO}bert/fused.onnx`, { splitHeads: true, onWarning: (w) => warnings.push(w) });
+    expect(warnings.join('\n')).toMatch(/splitHeads: no attention layer was recognised.*\{ unfuse: true, splitHeads: true \}/);
+    expect(model.warnings).toEqual(warnings);
   });
 
   it('does not modify the model it is given', () => {

@@ -182,6 +182,9 @@ export class HookedModel {
     if (probed.meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
     const warnings: string[] = [];
     if (conflicts.length > 0) warnings.push(describeConflicts(conflicts));
+    if (options.splitHeads === true && attention.sites.length === 0) {
+      warnings.push(`splitHeads: no attention layer was recognised, so there is no attn.hook_result. ${attention.fused.length > 0 ? 'The attention is fused: load with { unfuse: true, splitHeads: true }.' : 'See describeAttention().'}`);
+    }
     if (probed.failure !== undefined) {
       warnings.push(
         `Shape probe failed: ${probed.failure}. Shapes come from the file's declared types and static inference; dims they leave unknown are checked against the real shapes when an edit runs.${options.exampleInputs === undefined ? ' Pass exampleInputs to HookedModel.load to probe on inputs the model accepts.' : ''}`,
