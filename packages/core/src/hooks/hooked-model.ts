@@ -30,7 +30,7 @@ import { describeTensorType } from '../onnx/types.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
 import { unfuse } from './unfuse.js';
-import { exposeResidualSums } from './skip-norm.js';
+import { splitSkipNorms } from './skip-norm.js';
 
 let nextId = 0;
 
@@ -162,7 +162,7 @@ export class HookedModel {
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
     const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
-    const model = exposeResidualSums(options.unfuse === true ? unfuse(loaded) : loaded);
+    const model = splitSkipNorms(options.unfuse === true ? unfuse(loaded) : loaded);
     const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
     const order = model.graph.topologicalOrder();
     const data = dataValues(model.graph, order);

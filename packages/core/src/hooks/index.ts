@@ -10,7 +10,7 @@ export type { HookSelector } from './selectors.js';
 export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';
 export { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
 export { unfuse } from './unfuse.js';
-export { exposeResidualSums } from './skip-norm.js';
+export { splitSkipNorms } from './skip-norm.js';
 export { fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
 export { registerModelPathReader } from './model-source.js';
 export { plumbSubgraphValue, subgraphValues, type SubgraphLocation, type SubgraphStep, type SubgraphValue } from './subgraphs.js';

@@ -13,20 +13,16 @@
  * The normalisation of post-LN blocks must be one operator (`LayerNormalization`,
  * `SimplifiedLayerNormalization`, `SkipLayerNormalization`'s plain form `RMSNormalization`), as
  * both torch exporters write it from opset 17; a decomposed one is not followed.
- *
- * onnxruntime's transformer optimizer fuses a residual addition with the normalisation after it
- * (`SkipLayerNormalization`, `SkipSimplifiedLayerNormalization`): such a node adds `input` and
- * `skip`, its output 3 is the sum (the residual stream) and its output 0 the normalised sum
- * (pre-LN: the next sub-layer's input; post-LN: the block's `ln1` / `ln2` output).
- * `exposeResidualSums` (applied at load) makes output 3 and the added branch values.
  */
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import { ancestors, descendants } from './dataflow.js';
-import { isSkipNorm, SKIP_SUM_OUTPUT } from './skip-norm.js';
 
 /** Operators that normalise a whole vector in one node. */
 export const NORM_OPS = new Set(['LayerNormalization', 'SimplifiedLayerNormalization', 'RMSNormalization']);
+
+/** onnxruntime's fusions of a residual addition with the normalisation after it. */
+const FUSED_RESIDUAL = new Set(['SkipLayerNormalization', 'SkipSimplifiedLayerNormalization']);
 
 /** Which TransformerLens block the residual stream follows. */
 export type ResidualLayout = 'pre-ln' | 'post-ln' | 'parallel';
@@ -58,13 +54,13 @@ export interface ResidualSite {
 export function matchResidual(graph: Graph, softmax: NodeProto, z: string, data: ReadonlySet<string>): ResidualSite | string {
   const fromZ = descendants(graph, z);
   const intoSoftmax = ancestors(graph, softmax.input[0]!);
-  // a fused sum (output 3) reaches the attention through its sibling output 0, the normalised stream
-  const readByAttention = (value: string) => intoSoftmax.has(value) || intoSoftmax.has(fusedNormOf(graph, value) ?? '');
-  const first = firstAdd(graph, z, fromZ, (other) => data.has(other) && !fromZ.has(other) && readByAttention(other));
-  if (first === undefined) return 'no addition of the attention output to a value the attention reads (not a residual block)';
-  const firstSum = sumOf(first)!;
-  if (firstSum.sum === '') return `the residual addition is fused into ${first.opType} without its input_skip_bias_sum output: resid_mid is not a value of the graph`;
-  const [zSide, copy] = fromZ.has(firstSum.operands[0]) ? firstSum.operands : [firstSum.operands[1], firstSum.operands[0]];
+  const first = firstAdd(graph, z, fromZ, (other) => data.has(other) && !fromZ.has(other) && intoSoftmax.has(other));
+  if (first === undefined) {
+    const fused = [...fromZ].flatMap((v) => graph.consumersOf(v)).find((n) => FUSED_RESIDUAL.has(n.opType));
+    if (fused !== undefined) return `the residual addition is fused into ${fused.opType}: resid_mid is not a value of the graph`;
+    return 'no addition of the attention output to a value the attention reads (not a residual block)';
+  }
+  const [zSide, copy] = fromZ.has(first.input[0]!) ? [first.input[0]!, first.input[1]!] : [first.input[1]!, first.input[0]!];
   const residPre = original(graph, copy);
   const attention = new Set([...ancestors(graph, z), ...fromZ]);
   const pure = (value: string) => [...ancestors(graph, value)].every((v) => !data.has(v) || attention.has(v));
@@ -74,65 +70,39 @@ export function matchResidual(graph: Graph, softmax: NodeProto, z: string, data:
     if (sum?.opType !== 'Add' || sum.input.length !== 2) return 'the attention output reaches the residual stream mixed with another branch';
     const [attnOut, mlpOut] = fromZ.has(sum.input[0]!) ? [sum.input[0]!, sum.input[1]!] : [sum.input[1]!, sum.input[0]!];
     if (!pure(attnOut) || fromZ.has(mlpOut)) return 'the attention output reaches the residual stream mixed with another branch';
-    return { layout: 'parallel', residPre, attnOut, mlpOut, residPost: firstSum.sum, ...none };
+    return { layout: 'parallel', residPre, attnOut, mlpOut, residPost: first.output[0]!, ...none };
   }
   const attnOut = zSide;
-  const residMid = firstSum.sum;
+  const residMid = first.output[0]!;
   const second = residualAdd(graph, residMid, data);
   if (second !== undefined) {
-    if (!streamDescendants(graph, residMid).has(second.other)) return { layout: 'parallel', residPre, attnOut, mlpOut: second.other, residPost: second.sum, ...none };
-    return { layout: 'pre-ln', residPre, attnOut, residMid, mlpOut: second.other, residPost: second.sum, normalizedMid: undefined, normalizedPost: undefined };
+    if (!descendants(graph, residMid).has(second.other)) return { layout: 'parallel', residPre, attnOut, mlpOut: second.other, residPost: second.node.output[0]!, ...none };
+    return { layout: 'pre-ln', residPre, attnOut, residMid, mlpOut: second.other, residPost: second.node.output[0]!, normalizedMid: undefined, normalizedPost: undefined };
   }
-  // post-LN: ln1 reads resid_mid (a fused addition normalises it in the same node, output 0)
-  const normalizedMid = isSkipNorm(first) ? first.output[0] : onlyNorm(graph, residMid, data)?.output[0];
-  if (normalizedMid === undefined) return { layout: 'pre-ln', residPre, attnOut, residMid, mlpOut: undefined, residPost: residMid, normalizedMid: undefined, normalizedPost: undefined };
+  const ln1 = onlyNorm(graph, residMid, data);
+  if (ln1 === undefined) return { layout: 'pre-ln', residPre, attnOut, residMid, mlpOut: undefined, residPost: residMid, normalizedMid: undefined, normalizedPost: undefined };
+  const normalizedMid = ln1.output[0]!;
   const mlp = residualAdd(graph, normalizedMid, data);
   if (mlp === undefined || !descendants(graph, normalizedMid).has(mlp.other)) {
     return { layout: 'post-ln', residPre, attnOut, residMid, normalizedMid, mlpOut: undefined, residPost: undefined, normalizedPost: undefined };
   }
-  const residPost = mlp.sum;
-  const normalizedPost = isSkipNorm(mlp.node) ? mlp.node.output[0] : onlyNorm(graph, residPost, data)?.output[0];
-  return { layout: 'post-ln', residPre, attnOut, residMid, normalizedMid, mlpOut: mlp.other, residPost, normalizedPost };
+  const residPost = mlp.node.output[0]!;
+  const ln2 = onlyNorm(graph, residPost, data);
+  return { layout: 'post-ln', residPre, attnOut, residMid, normalizedMid, mlpOut: mlp.other, residPost, normalizedPost: ln2?.output[0] };
 }
 
 /**
- * The addends and sum of a residual addition: a two-input `Add`, or a fused
- * `Skip(Simplified)LayerNormalization`'s `input` and `skip` and its output 3 (`''` when absent).
- */
-function sumOf(node: NodeProto): { operands: [string, string]; sum: string } | undefined {
-  if (node.opType === 'Add' && node.input.length === 2) return { operands: [node.input[0]!, node.input[1]!], sum: node.output[0]! };
-  if (isSkipNorm(node)) return { operands: [node.input[0]!, node.input[1]!], sum: node.output[SKIP_SUM_OUTPUT] ?? '' };
-  return undefined;
-}
-
-/** What is computed from the residual stream `value`: its descendants, and those of its normalised sibling when `value` is a fused sum. */
-function streamDescendants(graph: Graph, value: string): Set<string> {
-  const normalized = fusedNormOf(graph, value);
-  return new Set([...descendants(graph, value), ...(normalized === undefined ? [] : descendants(graph, normalized))]);
-}
-
-/**
- * The value a fused residual normalisation writes as output 0 when `value` is its output 3 (the
- * normalised residual stream); `undefined` otherwise.
- */
-export function fusedNormOf(graph: Graph, value: string): string | undefined {
-  const producer = graph.producerOf(value);
-  return producer !== undefined && isSkipNorm(producer) && producer.output[SKIP_SUM_OUTPUT] === value ? producer.output[0] : undefined;
-}
-
-/**
- * The residual addition (see `sumOf`) that adds a branch to `stream`: its other input carries data and is not computed
+ * The `Add` that adds a branch to `stream`: its other input carries data and is not computed
  * through another attention's Softmax downstream of `stream` (that would be the next block).
  */
-function residualAdd(graph: Graph, stream: string, data: ReadonlySet<string>): { node: NodeProto; other: string; sum: string } | undefined {
+function residualAdd(graph: Graph, stream: string, data: ReadonlySet<string>): { node: NodeProto; other: string } | undefined {
   const downstream = descendants(graph, stream);
   for (const value of sameValues(graph, stream)) {
     for (const node of graph.consumersOf(value)) {
-      const added = sumOf(node);
-      if (added === undefined || added.sum === '' || !added.operands.includes(value)) continue;
-      const other = added.operands[0] === value ? added.operands[1] : added.operands[0];
+      if (node.opType !== 'Add' || node.input.length !== 2) continue;
+      const other = node.input[0] === value ? node.input[1]! : node.input[0]!;
       if (other === value || !data.has(other) || passesSoftmax(graph, other, downstream)) continue;
-      return { node, other, sum: added.sum };
+      return { node, other };
     }
   }
   return undefined;
@@ -166,15 +136,14 @@ function onlyNorm(graph: Graph, value: string, data: ReadonlySet<string>): NodeP
   return readers.length === 1 && NORM_OPS.has(readers[0]!.opType) ? readers[0] : undefined;
 }
 
-/** The first residual addition (see `sumOf`) downstream of `start` whose other addend satisfies `accept`. */
+/** The first `Add` downstream of `start` whose other input satisfies `accept`. */
 function firstAdd(graph: Graph, start: string, reachable: ReadonlySet<string>, accept: (other: string) => boolean): NodeProto | undefined {
   const queue = [start];
   const seen = new Set(queue);
   while (queue.length > 0) {
     for (const node of graph.consumersOf(queue.shift()!)) {
-      const added = sumOf(node);
-      if (added !== undefined) {
-        const other = reachable.has(added.operands[0]) ? added.operands[1] : added.operands[0];
+      if (node.opType === 'Add' && node.input.length === 2) {
+        const other = reachable.has(node.input[0]!) ? node.input[1]! : node.input[0]!;
         if (accept(other)) return node;
       }
       for (const out of node.output) {

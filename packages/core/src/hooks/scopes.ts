@@ -18,6 +18,7 @@ import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { StringStringEntryProtoSchema, type NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { Graph } from '../onnx/graph.js';
 import { subgraphReads } from '../onnx/graph.js';
+import { fromSkipNorm } from './skip-norm.js';
 
 /** `NodeProto.metadata_props` (ONNX ≥ 1.16); older schemas keep it as an unknown field. */
 const NODE_METADATA_FIELD = 9;
@@ -29,9 +30,12 @@ const STANDARD_DOMAINS = new Set(['', 'ai.onnx']);
 /** Standard operators that quantization tools write in place of a module's MatMul or Conv. */
 const QUANTIZED_COMPUTE = new Set(['MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv']);
 
-/** Whether a node inserted by a tool may stand for operators of a module (a fusion or a quantized product). */
+/**
+ * Whether a node inserted by a tool may stand for operators of a module (a fusion, a quantized
+ * product, or the operators `splitSkipNorms` wrote for a fused residual normalisation).
+ */
 function replacesModuleOps(node: NodeProto): boolean {
-  return !STANDARD_DOMAINS.has(node.domain) || QUANTIZED_COMPUTE.has(node.opType);
+  return !STANDARD_DOMAINS.has(node.domain) || QUANTIZED_COMPUTE.has(node.opType) || fromSkipNorm(node);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { AttentionSite } from './attention.js';
 import type { HookAxes } from './hook-points.js';
 import { ancestors } from './dataflow.js';
-import { fusedNormOf, NORM_OPS } from './residual.js';
+import { NORM_OPS } from './residual.js';
 
 /** A TransformerLens name for a graph value. */
 export interface AliasName {
@@ -101,14 +101,10 @@ export function modelNames(sites: readonly AttentionSite[], graph: Graph, order:
   return named;
 }
 
-/**
- * The output of the one single-node normalisation of `value`, if exactly one: a node reading it,
- * or the fused residual normalisation whose sum it is (that node's output 0).
- */
+/** The output of the one single-node normalisation reading `value`, if exactly one does. */
 function normOf(graph: Graph, value: string): string | undefined {
-  const fused = fusedNormOf(graph, value);
-  const norms = [...graph.consumersOf(value).filter((n) => NORM_OPS.has(n.opType)).map((n) => n.output[0]!), ...(fused === undefined ? [] : [fused])];
-  return norms.length === 1 ? norms[0] : undefined;
+  const norms = graph.consumersOf(value).filter((n) => NORM_OPS.has(n.opType));
+  return norms.length === 1 ? norms[0]!.output[0] : undefined;
 }
 
 /**
