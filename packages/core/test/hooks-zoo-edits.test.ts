@@ -39,7 +39,6 @@ const FLOAT = new Set(['torchscript', 'dynamo', 'fused']);
  * Edits an export cannot express, and why; each is asserted as a refusal (`UNKNOWN_HOOK`), with
  * the model's own explanation where `describeAttention` gives one (`says`).
  */
-const QUANTIZED_CONV = 'quantize_dynamic replaced the stage’s convolutions by scope-less ConvInteger nodes, which may hold a module’s last operators, so the modules around them are not named';
 const REFUSED: Record<string, { ablate?: { reason: string; says?: RegExp }; patch?: { reason: string; says?: RegExp } }> = {
   'bert/quantized': {
     ablate: { reason: 'QAttention keeps the heads inside one int8 kernel, and unfuse does not rewrite it', says: /QAttention/ },
@@ -48,10 +47,6 @@ const REFUSED: Record<string, { ablate?: { reason: string; says?: RegExp }; patc
   'whisper_encoder/quantized': {
     ablate: { reason: 'QAttention keeps the heads inside one int8 kernel, and unfuse does not rewrite it', says: /QAttention/ },
     patch: { reason: 'SkipLayerNormalization computes the block output under an optimizer name; QAttention hides the attention layers that would name it', says: /QAttention/ },
-  },
-  'resnet/quantized': {
-    ablate: { reason: QUANTIZED_CONV },
-    patch: { reason: QUANTIZED_CONV },
   },
 };
 
@@ -74,6 +69,16 @@ const BLOCK_ALIAS: Record<string, string> = {
   'vit/quantized': 'hook_resid_post',
   'whisper_encoder/fused': 'hook_resid_post',
   'bert/fused': 'hook_normalized_resid_post',
+};
+
+/**
+ * Int8 edits whose effect torch's float model shows is smaller than the noise dynamic quantization
+ * adds to the edit itself, so ours cannot be told apart from torch's: checked only to stay within
+ * the int8 tolerance of torch's effect, and to change the outputs at all.
+ */
+const BELOW_INT8_NOISE: Record<string, string> = {
+  'resnet/quantized/patch':
+    'one spatial position of stage 0 moves the logits by ≤ 0.006 in torch; the patched position changes DynamicQuantizeLinear’s range for the whole next input, which rounds every position anew (≈ 0.005 on the logits)',
 };
 
 const fusedAttention = (e: ZooExport) => Object.keys(e.ops ?? {}).some((op) => /^com\.microsoft\.(Attention|MultiHeadAttention|GroupQueryAttention)$/.test(op));
@@ -152,7 +157,9 @@ describe.each(cases)('%s, %s export', (name, exp, meta, info) => {
         // A no-op edit misses torch's effect by the whole effect, so it fails the check above wherever torch's
         // edit moves the output further than the tolerance; where it moves it less (ViT's position patch
         // reaches the CLS logits through one attention layer only), ours must be within half of torch's effect.
-        if (maxAbs(torch) <= tolerance) expect(gap).toBeLessThan(maxAbs(torch) / 2);
+        if (maxAbs(torch) > tolerance) continue;
+        if (BELOW_INT8_NOISE[`${name}/${exp}/${kind}`] === undefined) expect(gap).toBeLessThan(maxAbs(torch) / 2);
+        else expect(maxAbs(ours)).toBeGreaterThan(0); // a no-op edit leaves the outputs bit-equal
       }
     }
   }
@@ -206,7 +213,9 @@ describe.each(cases)('%s, %s export', (name, exp, meta, info) => {
     it(`position patch is refused (${hook} unknown): ${refused.patch.reason}`, () => expectRefusal(hook, refused.patch!));
     return;
   }
-  it(`position patch of ${hook} from corrupted.* equals torch's ${float ? 'within 1e-5' : 'effect within twice the int8 error'}`, async () => {
+  const noise = BELOW_INT8_NOISE[`${name}/${exp}/patch`];
+  const claim = float ? 'equals torch’s within 1e-5' : noise === undefined ? 'equals torch’s effect within twice the int8 error' : `stays within twice the int8 error of torch’s effect, which is below the int8 noise: ${noise}`;
+  it(`position patch of ${hook} from corrupted.* ${claim}`, async () => {
     const { cache } = await model.runWithCache(corrupted, { hooks: [hook] });
     const value = cache.get(hook);
     let edited: Record<string, Tensor>;
