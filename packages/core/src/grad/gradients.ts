@@ -246,13 +246,36 @@ function outerShapes(pass: BackwardPass, body: Graph): Map<string, readonly Dim[
   return shapes;
 }
 
-/** The values on a path from some `wrt` to some seed. */
+/**
+ * The values on a path from some `wrt` to some seed. A path does not pass through the outputs of
+ * a zero-derivative operator (`NON_DIFFERENTIABLE`, unless a node override gives it a rule): what
+ * is computed from a shape or a comparison carries no gradient, and its integer arithmetic gets
+ * no backward nodes.
+ */
 function relevantValues(pass: BackwardPass): Set<string> {
   const upstream = new Set<string>();
   for (const s of pass.seeds.keys()) for (const v of ancestors(pass.graph, s)) upstream.add(v);
   const relevant = new Set<string>();
-  for (const w of pass.wrt) for (const v of descendants(pass.graph, w)) if (upstream.has(v)) relevant.add(v);
+  for (const v of differentiableDescendants(pass)) if (upstream.has(v)) relevant.add(v);
   return relevant;
+}
+
+/** Every value computed from a `wrt` value through operators with a non-zero derivative. */
+function differentiableDescendants(pass: BackwardPass): Set<string> {
+  const seen = new Set(pass.wrt);
+  const stack = [...pass.wrt];
+  while (stack.length > 0) {
+    for (const node of pass.graph.consumersOf(stack.pop()!)) {
+      if (NON_DIFFERENTIABLE.has(node.opType) && pass.options.nodeOverrides?.[node.name] === undefined) continue;
+      for (const out of node.output) {
+        if (out !== '' && !seen.has(out)) {
+          seen.add(out);
+          stack.push(out);
+        }
+      }
+    }
+  }
+  return seen;
 }
 
 /** `UNSUPPORTED_OP` for `node`, saying why and along which path. */

@@ -22,7 +22,7 @@ import { OWN_NAME_PREFIX } from '../runtime/own-nodes.js';
 /** Operators allowed between `MatMul(q, kᵀ)` and `Softmax`, and between `Softmax` and `MatMul(·, v)`. */
 const SCORE_OPS = new Set(['Div', 'Mul', 'Add', 'Sub', 'Where', 'Cast', 'Clip', 'Tanh']);
 const PATTERN_OPS = new Set(['Dropout', 'Cast', 'Where', 'Identity']);
-const FUSED_ATTENTION = new Set(['Attention', 'MultiHeadAttention', 'GroupQueryAttention', 'PackedAttention', 'PackedMultiHeadAttention']);
+const FUSED_ATTENTION = new Set(['Attention', 'QAttention', 'MultiHeadAttention', 'GroupQueryAttention', 'PackedAttention', 'PackedMultiHeadAttention']);
 
 /** One recognised attention layer. */
 export interface AttentionSite {

@@ -1,5 +1,5 @@
 /**
- * Fused attention operators — onnxruntime's `com.microsoft` `Attention`, `MultiHeadAttention`,
+ * Fused attention operators — onnxruntime's `com.microsoft` `Attention`, `QAttention`, `MultiHeadAttention`,
  * `GroupQueryAttention` and ONNX opset-23 `Attention` — and the hook names of what they expose: their
  * output (the heads concatenated, before the output projection) as they stand, and per-head
  * `q` / `k` / `v` once {@link unfuse} has rewritten them into standard operators.
@@ -9,9 +9,10 @@ import type { NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { AttentionSite } from './attention.js';
 import type { HookAxes } from './hook-points.js';
 import { moduleOf } from './scopes.js';
+import type { AliasName } from './tl-names.js';
 
 /** The fused attention operators {@link unfuse} rewrites. */
-export type FusedAttentionKind = 'Attention' | 'MultiHeadAttention' | 'GroupQueryAttention' | 'Attention23';
+export type FusedAttentionKind = 'Attention' | 'QAttention' | 'MultiHeadAttention' | 'GroupQueryAttention' | 'Attention23';
 
 /** `com.microsoft` attention operators with their pattern inside one kernel that {@link unfuse} does not rewrite. */
 export const UNFUSABLE_ATTENTION: ReadonlySet<string> = new Set([
@@ -23,7 +24,6 @@ export const UNFUSABLE_ATTENTION: ReadonlySet<string> = new Set([
   'LongformerAttention',
   'SparseAttention',
   'PagedAttention',
-  'QAttention',
   'QOrderedAttention',
   'QOrderedLongformerAttention',
 ]);
@@ -33,7 +33,7 @@ export const UNFUSED_VALUES = { q: '_q', k: '_k', v: '_v', rotQ: '_rot_q', rotK:
 
 /**
  * Which fused attention operator `node` is, or `undefined`: `com.microsoft` `Attention` /
- * `MultiHeadAttention` / `GroupQueryAttention`, or the standard `Attention` of a model importing
+ * `QAttention` / `MultiHeadAttention` / `GroupQueryAttention`, or the standard `Attention` of a model importing
  * opset ≥ 23 (`opset`: the model's default-domain opset).
  *
  * @example
@@ -45,21 +45,11 @@ export const UNFUSED_VALUES = { q: '_q', k: '_k', v: '_v', rotQ: '_rot_q', rotK:
  */
 export function fusedAttentionKind(node: NodeProto, opset: number): FusedAttentionKind | undefined {
   if (node.domain === 'com.microsoft') {
-    if (node.opType === 'Attention' || node.opType === 'MultiHeadAttention' || node.opType === 'GroupQueryAttention') return node.opType;
+    if (node.opType === 'Attention' || node.opType === 'QAttention' || node.opType === 'MultiHeadAttention' || node.opType === 'GroupQueryAttention') return node.opType;
     return undefined;
   }
   if ((node.domain === '' || node.domain === 'ai.onnx') && node.opType === 'Attention' && opset >= 23) return 'Attention23';
   return undefined;
-}
-
-/** A hook name for a value the fused-attention code knows the layout of. */
-export interface FusedAttentionName {
-  /** The hook-point name. */
-  readonly name: string;
-  /** The ONNX value it reads. */
-  readonly value: string;
-  /** Its axis roles. */
-  readonly axes: HookAxes;
 }
 
 const FLAT_AXES: HookAxes = { batch: 0, position: 1, feature: 2 };
@@ -76,11 +66,11 @@ const HEAD_AXES: HookAxes = { batch: 0, position: 1, head: 2, feature: 3 };
  *   `[batch, pos, head, d_head]` as in TransformerLens; `hook_k` / `hook_v` have the key/value heads (fewer than the
  *   query heads in grouped-query attention).
  */
-export function fusedAttentionNames(graph: Graph, order: readonly NodeProto[], sites: readonly AttentionSite[]): FusedAttentionName[] {
+export function fusedAttentionNames(graph: Graph, order: readonly NodeProto[], sites: readonly AttentionSite[]): AliasName[] {
   const opset = 23; // a standard `Attention` node can only exist in a model importing opset ≥ 23
   const position = new Map(order.map((n, i) => [n, i]));
   const softmaxAt = sites.map((s) => position.get(graph.producerOf(s.pattern)!) ?? -1);
-  const named: FusedAttentionName[] = [];
+  const named: AliasName[] = [];
   order.forEach((node, i) => {
     if (fusedAttentionKind(node, opset) === undefined || node.output[0] === undefined || node.output[0] === '') return;
     const layer = softmaxAt.filter((at) => at < i).length + order.slice(0, i).filter((n) => fusedAttentionKind(n, opset) !== undefined).length;

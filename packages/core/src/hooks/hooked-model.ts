@@ -243,7 +243,7 @@ export class HookedModel {
     if (kept.length > 0) {
       parts.push(
         `fused attention operators that unfuse does not rewrite keep heads and pattern inside one kernel, with no per-head hook: ${kept.map((name) => `${name} (${opTypes.get(name)})`).join(', ')} ` +
-          "(export without this fusion; for int8 QAttention, quantize with quantize_dynamic(..., op_types_to_quantize=['MatMul']) so attention stays a float Attention that { unfuse: true } rewrites)",
+          '(export without this fusion)',
       );
     }
     if (unmatchedSoftmax.length > 0) parts.push(`Softmax nodes not matching q·kᵀ → softmax → ·v: ${unmatchedSoftmax.join(', ')}`);

@@ -26,15 +26,19 @@ const FLOAT_LOWEST = -3.4028234663852886e38;
 const INT64_MAX = 9223372036854775807n;
 
 /**
- * A copy of `model` in which every fused attention node — `com.microsoft` `Attention`,
+ * A copy of `model` in which every fused attention node — `com.microsoft` `Attention`, `QAttention`,
  * `MultiHeadAttention`, `GroupQueryAttention`, and opset-23 `Attention` — is replaced by standard
  * ONNX operators valid at the model's opset (≥ 11): `MatMul(q, kᵀ)`, scaling, the masks, `Softmax`,
  * `MatMul(·, v)`, reshapes and transposes. Runs give the fused operators' outputs (to float32
- * rounding), and {@link HookedModel} then finds `attn.pattern`, `attn.z` and `attn.hook_q/k/v`.
+ * rounding; `QAttention`: see below), and {@link HookedModel} then finds `attn.pattern`, `attn.z` and `attn.hook_q/k/v`.
  *
  * Covered: packed `Attention` weights (+ bias, `qkv_hidden_sizes`), `unidirectional`, `mask_index`
  * as a 0/1 mask `[batch, total_seq]` or `[batch, seq, total_seq]` or as end (and start) positions
- * `[batch]` / `[2·batch]`, `attention_bias`, `scale`, `mask_filter_value`; `MultiHeadAttention` with
+ * `[batch]` / `[2·batch]`, `attention_bias`, `scale`, `mask_filter_value`; int8 `QAttention` (dynamic
+ * quantization's) as that `Attention` on its dequantized input and weights, `(q − zero_point) · scale`
+ * in float32 with per-tensor or per-column weight scales and zero points — the exact dequantized
+ * attention, which onnxruntime's integer GEMM approximates (it saturates int16 pair sums on CPUs
+ * without VNNI); `MultiHeadAttention` with
  * separate query / key / value (+ bias, key padding mask, `present_key` / `present_value`);
  * `GroupQueryAttention` on a prompt (no past key/value: `total_sequence_length` is the query
  * length, as onnxruntime requires of a first prompt), separate or packed q/k/v, `seqlens_k` padding,
@@ -81,7 +85,7 @@ export function unfuse(model: ModelIR): ModelIR {
 type Inferred = Map<string, InferredType>;
 
 function rewrite(graph: Graph, opset: number, node: NodeProto, kind: FusedAttentionKind, inferred: Inferred): void {
-  const plan = kind === 'Attention' ? planAttention(graph, node, inferred) : kind === 'MultiHeadAttention' ? planMultiHead(graph, node, inferred) : kind === 'GroupQueryAttention' ? planGroupQuery(graph, node) : planAttention23(graph, node, inferred);
+  const plan = kind === 'Attention' ? planAttention(graph, node, inferred) : kind === 'QAttention' ? planQAttention(graph, node, inferred) : kind === 'MultiHeadAttention' ? planMultiHead(graph, node, inferred) : kind === 'GroupQueryAttention' ? planGroupQuery(graph, node) : planAttention23(graph, node, inferred);
   const index = graph.nodes.indexOf(node);
   graph.proto.node.splice(index, 1);
   graph.invalidate();
@@ -102,26 +106,62 @@ function planAttention(graph: Graph, node: NodeProto, inferred: Inferred): Plan 
   requireFloat(graph, node, input!);
   if (past) refuse(node, "input 'past' (a key/value cache) is set", 'unfuse the prompt model, exported without past state');
   if (pastLength) refuse(node, "input 'past_sequence_length' is set", 'unfuse the prompt model, exported without past state');
+  return packedAttention(graph, node, inferred, { weights: weights!, bias, mask, attentionBias, project: (e) => e.op('MatMul', [input!, weights!]) });
+}
+
+/**
+ * `QAttention`: `Attention` on the dequantized input and weights, `(q − zero_point) · scale` in
+ * float32 (per tensor, or per column of the weights), as onnxruntime's kernel defines it — its
+ * integer GEMM with the scales applied after. Past state is refused as in `Attention`.
+ */
+function planQAttention(graph: Graph, node: NodeProto, inferred: Inferred): Plan {
+  const [input, weights, bias, inputScale, weightScale, mask, inputZero, weightZero, past] = inputsOf(node, 9);
+  for (const [name, set] of [['bias', bias], ['input_scale', inputScale], ['weight_scale', weightScale]] as const) {
+    if (!set) refuse(node, `required input '${name}' is empty`, 'fix the model (QAttention needs it)');
+  }
+  requireFloat(graph, node, bias!);
+  if (past) refuse(node, "input 'past' (a key/value cache) is set", 'unfuse the prompt model, exported without past state');
+  return packedAttention(graph, node, inferred, {
+    weights: weights!,
+    bias,
+    mask,
+    attentionBias: undefined,
+    project: (e) => e.op('MatMul', [e.dequantize(input!, inputScale!, inputZero), e.dequantize(weights!, weightScale!, weightZero)]),
+  });
+}
+
+/** What `Attention` and `QAttention` share: one projection to packed q / k / v, then the heads. */
+interface PackedAttention {
+  /** The packed weights `[input_hidden, q + k + v]` (their width gives the q / k / v sizes). */
+  weights: string;
+  bias: string | undefined;
+  mask: string | undefined;
+  attentionBias: string | undefined;
+  /** Emits `input · weights` (float32). */
+  project: (e: Emitter) => string;
+}
+
+function packedAttention(graph: Graph, node: NodeProto, inferred: Inferred, { weights, bias, mask, attentionBias, project }: PackedAttention): Plan {
   if (node.output[1]) refuse(node, "output 'present' is used", 'unfuse the prompt model, exported without past state');
   if (intAttr(node, 'do_rotary', 0) !== 0) refuse(node, "attribute 'do_rotary' is 1", 'export the model with the rotary embedding outside the Attention fusion');
   if (intAttr(node, 'past_present_share_buffer', 0) !== 0) refuse(node, "attribute 'past_present_share_buffer' is 1", 'unfuse the prompt model, exported without past state');
   const maskRank = mask ? rankOf(graph, inferred, node, mask, 'mask_index') : 0;
   if (maskRank === 4) refuse(node, "input 'mask_index' is 4-D (Megatron's [batch, 1, max_seq, max_seq])", 'use a 2-D 0/1 attention mask [batch, total_seq]');
   const heads = requiredInt(node, 'num_heads');
-  const width = shapeOf(graph, weights!)?.[1];
+  const width = shapeOf(graph, weights)?.[1];
   const given = node.attribute.find((a) => a.name === 'qkv_hidden_sizes')?.ints.map(Number);
   const sizes = given !== undefined && given.length === 3 ? given : typeof width === 'number' ? [width / 3, width / 3, width / 3] : undefined;
   const causal = intAttr(node, 'unidirectional', 0) === 1;
   const scale = floatAttr(node, 'scale');
   const filter = floatAttr(node, 'mask_filter_value') ?? -10000;
   return (e) => {
-    const projected = e.op('MatMul', [input!, weights!]);
+    const projected = project(e);
     const qkv = bias ? e.op('Add', [projected, bias]) : projected;
     let ends: [string, string, string];
     if (sizes !== undefined) {
       ends = [e.ints([sizes[0]!]), e.ints([sizes[0]! + sizes[1]!]), e.ints([sizes[0]! + sizes[1]! + sizes[2]!])];
     } else {
-      const width = e.dim(weights!, 1);
+      const width = e.dim(weights, 1);
       const third = e.op('Div', [width, e.ints([3])]);
       ends = [third, e.op('Mul', [third, e.ints([2])]), width];
     }
@@ -325,6 +365,13 @@ class Emitter {
 
   int64(value: number): string {
     return this.#splicer.constant(Tensor.from([BigInt(value)], [], 'int64'), 'int');
+  }
+
+  /** `(q − zeroPoint) · scale` in float32 (`zeroPoint` absent: 0); a per-column scale / zero point broadcasts over the last axis. */
+  dequantize(q: string, scale: string, zeroPoint: string | undefined): string {
+    const float = this.op('Cast', [q], { to: attr.int(FLOAT) });
+    const centred = zeroPoint === undefined ? float : this.op('Sub', [float, this.op('Cast', [zeroPoint], { to: attr.int(FLOAT) })]);
+    return this.op('Mul', [centred, scale]);
   }
 
   float(value: number): string {

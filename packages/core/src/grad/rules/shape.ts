@@ -23,11 +23,14 @@ export function scatterThrough(ctx: GradContext, data: string, g: string, select
 
 /**
  * `Range(start, limit, delta)` yields `start + i·delta` for i < n: ∂/∂start = Σ g, ∂/∂delta = Σ i·g,
- * and the limit only moves the (integer) count, so its derivative is zero.
+ * and the limit only moves the (integer) count, so its derivative is zero. An integer `Range` (positions,
+ * indices) passes no gradient.
  */
 const rangeBack: GradRule = (ctx) => {
   const g = ctx.grad(0);
-  if (g === undefined) return [undefined, undefined, undefined];
+  const dtype = ctx.dtypeOf(ctx.output(0));
+  if (g === undefined || (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'float16')) return [undefined, undefined, undefined];
+  if (dtype === 'float16' && (ctx.needs(0) || ctx.needs(2))) ctx.unsupported('a float16 Range on the gradient path (export it in float32)');
   const index = () => ctx.op('Range', [ctx.scalar(0, g), ctx.castLike(ctx.op('Size', [g]), g), ctx.scalar(1, g)]);
   return [
     ctx.needs(0) ? ctx.reduceSum(g, undefined, false) : undefined,
