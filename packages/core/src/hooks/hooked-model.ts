@@ -31,6 +31,7 @@ import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
 import { unfuse } from './unfuse.js';
 import { splitSkipNorms } from './skip-norm.js';
+import { splitHeads } from './split-heads.js';
 
 let nextId = 0;
 
@@ -64,6 +65,12 @@ export interface HookedModelOptions {
    * `attn.pattern`, `attn.z` and `attn.hook_q/k/v` exist (see {@link unfuse}; default `false`).
    */
   unfuse?: boolean;
+  /**
+   * Compute each attention's output projection per head on load (see {@link splitHeads}; default
+   * `false`), so that `blocks.L.attn.hook_result` (`[batch, pos, head, d_model]`, before the bias)
+   * exists — TransformerLens's `use_attn_result=True`. Applied after `unfuse`.
+   */
+  splitHeads?: boolean;
   /**
    * Check at load that onnxruntime accepts the model (default `true`): a model it rejects fails
    * here with `INVALID_MODEL` and onnxruntime's reason. `false` only to read a model that cannot
@@ -165,7 +172,8 @@ export class HookedModel {
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
     const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
-    const model = splitSkipNorms(options.unfuse === true ? unfuse(loaded) : loaded);
+    const unfused = splitSkipNorms(options.unfuse === true ? unfuse(loaded) : loaded);
+    const model = options.splitHeads === true ? splitHeads(unfused) : unfused;
     const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
     const order = model.graph.topologicalOrder();
     const data = dataValues(model.graph, order);
@@ -178,6 +186,9 @@ export class HookedModel {
     if (probed.meta.size === 0 && options.validate !== false) await assertLoadable(model, probeBackend);
     const warnings: string[] = [];
     if (conflicts.length > 0) warnings.push(describeConflicts(conflicts));
+    if (options.splitHeads === true && attention.sites.length === 0) {
+      warnings.push(`splitHeads: no attention layer was recognised, so there is no attn.hook_result. ${attention.fused.length > 0 ? 'The attention is fused: load with { unfuse: true, splitHeads: true }.' : 'See describeAttention().'}`);
+    }
     if (probed.failure !== undefined) {
       warnings.push(
         `Shape probe failed: ${probed.failure}. Shapes come from the file's declared types and static inference; dims they leave unknown are checked against the real shapes when an edit runs.${options.exampleInputs === undefined ? ' Pass exampleInputs to HookedModel.load to probe on inputs the model accepts.' : ''}`,

@@ -11,6 +11,7 @@ export type { IndexSelection, Intervention, InterventionOp } from './interventio
 export { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
 export { unfuse } from './unfuse.js';
 export { splitSkipNorms } from './skip-norm.js';
+export { splitHeads } from './split-heads.js';
 export { fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
 export { registerModelPathReader } from './model-source.js';
 export { plumbSubgraphValue, subgraphValues, type SubgraphLocation, type SubgraphStep, type SubgraphValue } from './subgraphs.js';

@@ -3,8 +3,9 @@
  * recognised attention layer: the residual stream (`blocks.L.hook_resid_pre`, …, with the
  * definitions of `residual.ts`), `attn.hook_q/k/v` (per-head, before any rotary embedding),
  * `attn.hook_attn_scores`, `mlp.hook_pre/hook_post`, `ln1/ln2.hook_normalized`, and model-wide
- * `hook_embed`, `hook_pos_embed`. `attn.hook_result` (per-head outputs after W_O) is not given:
- * exported graphs apply W_O to all heads in one MatMul and never hold per-head results.
+ * `hook_embed`, `hook_pos_embed`. `attn.hook_result` (per-head outputs after W_O) exists only in a
+ * model rewritten by `splitHeads` (`HookedModel.load(…, { splitHeads: true })`): exported graphs
+ * apply W_O to all heads in one MatMul and never hold per-head results.
  */
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/gen/onnx_pb.js';
@@ -58,6 +59,7 @@ export function blockNames(site: AttentionSite, graph: Graph, data: ReadonlySet<
     add('attn.hook_v', v, PER_HEAD);
   }
   add('attn.hook_attn_scores', site.scores, SCORES);
+  add('attn.hook_result', headResults(graph, site.z, data), PER_HEAD);
   const r = site.residual;
   if (r === undefined) return named;
   add('hook_resid_pre', r.residPre, RESIDUAL);
@@ -99,6 +101,35 @@ export function modelNames(sites: readonly AttentionSite[], graph: Graph, order:
     if (final !== undefined) named.push({ name: 'ln_final.hook_normalized', value: final, axes: RESIDUAL });
   }
   return named;
+}
+
+/**
+ * The per-head results `splitHeads` computes: from `z` along its reshapes to the projection's input,
+ * a `Reshape` back to `[batch, pos, head, d_head]`, `Transpose(0, 2, 1, 3)`, `MatMul` with parameters
+ * `[head, d_head, d_model]`, `Transpose(0, 2, 1, 3)` to `[batch, pos, head, d_model]`.
+ */
+function headResults(graph: Graph, z: string, data: ReadonlySet<string>): string | undefined {
+  const only = (value: string, opType: string) => {
+    const readers = graph.consumersOf(value).filter((c) => c.opType === opType && c.input[0] === value);
+    return readers.length === 1 ? readers[0] : undefined;
+  };
+  const resultAfter = (reshaped: string) => {
+    const heads = only(reshaped, 'Transpose');
+    const matmul = heads === undefined || perm(heads) !== '0,2,1,3' ? undefined : only(heads.output[0]!, 'MatMul');
+    const back = matmul === undefined || data.has(matmul.input[1]!) ? undefined : only(matmul.output[0]!, 'Transpose');
+    return back !== undefined && perm(back) === '0,2,1,3' ? back.output[0] : undefined;
+  };
+  let value = z;
+  for (let depth = 0; depth < 4; depth++) {
+    const reshapes = graph.consumersOf(value).filter((c) => c.opType === 'Reshape' && c.input[0] === value);
+    for (const reshape of reshapes) {
+      const found = resultAfter(reshape.output[0]!);
+      if (found !== undefined) return found;
+    }
+    if (reshapes.length !== 1) return undefined;
+    value = reshapes[0]!.output[0]!;
+  }
+  return undefined;
 }
 
 /** The output of the one single-node normalisation reading `value`, if exactly one does. */
