@@ -11,9 +11,11 @@
  * with a fused operator (one outside the standard ONNX domain) or a quantized product may have
  * swallowed the first or last nodes of a module; every deeper module around it is reported as
  * `broken` and gets no names. A quantized product that records no scope (quantize_dynamic on a
- * dynamo export: `node_Conv_96_quant`) is placed in the module of its weight
- * (`<module>.weight_quantized`), which is then broken itself. Paddle2ONNX (`p2o.Conv.0`) and tf2onnx (`model/dense/MatMul`)
- * record no module tree that maps onto the framework's modules; their nodes get no scope.
+ * dynamo export: `node_Conv_96_quant`) is placed, with its scale and cast nodes, in the module of
+ * its weight (`<module>.weight_quantized`), which is then broken itself; a group that feeds such
+ * a product (its input quantization) only hides the inputs of the modules holding it
+ * (`brokenInputs`), one that reads it (dequantization, bias) breaks them. Paddle2ONNX
+ * (`p2o.Conv.0`) and tf2onnx (`model/dense/MatMul`) record no module tree that maps onto the framework's modules; their nodes get no scope.
  */
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
@@ -146,7 +148,7 @@ export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: Read
       if (module === undefined) continue;
       // with the nodes quantize_dynamic names after it: its scales (`<product>_scales_mul`,
       // `<product>_output_scale_mul`) and the cast of its int32 result (`<output>_cast`)
-      const own = new Set([...node.output.map((o) => `${o}_cast`)]);
+      const own = new Set(node.output.map((o) => `${o}_cast`));
       for (const n of order) {
         if (n !== node && scope.get(n) === undefined && (n.name.startsWith(`${node.name}_`) || own.has(n.name))) {
           scope.set(n, module);
