@@ -110,6 +110,19 @@ describe.each(cases)('%s, %s export', (model, exp, file, meta) => {
   }
 });
 
+describe('quantize_dynamic on a dynamo export (the zoo’s int8 ResNet: ConvInteger nodes without a scope)', () => {
+  it('places each product in its weight’s module, names the stage outputs, and names no input that a quantization step reads first', async () => {
+    const model = await HookedModel.load(`${ZOO}resnet/quantized.onnx`, { probe: false });
+    const names = new Set(model.hookPoints.map((h) => h.name));
+    expect(['resnet.encoder.stages.0.output', 'resnet.encoder.stages.1.output'].filter((n) => !names.has(n))).toEqual([]);
+    // the stage's first ConvInteger reads DynamicQuantizeLinear's int8 copy of the stage input, not the float input itself
+    expect(names.has('resnet.encoder.stages.0.input')).toBe(false);
+    // the int32 product is dequantized (and its bias added) outside the convolution's nodes
+    expect([...names].filter((n) => /\.convolution\.(input|output)$/.test(n))).toEqual([]);
+    await model.dispose();
+  });
+});
+
 describe('exporter conventions, on the gpt2l fixture renamed as each exporter would', () => {
   let torchscript: HookedModel;
   beforeAll(async () => {

@@ -169,7 +169,7 @@ describe.each(cases)('%s, %s export', (model, exp) => {
 
   const qkv = QKV[model];
   if (qkv !== undefined) it('gives per-head q, k and v, split from the projections torch computed', () => {
-    for (let layer = 0; layer < layers; layer++) {
+  for (let layer = 0; layer < layers; layer++) {
       (['q', 'k', 'v'] as const).forEach((which, i) => {
         const ours = cache(`blocks.${layer}.attn.hook_${which}`);
         const [batch, pos, heads, dHead] = ours.shape as [number, number, number, number];
@@ -184,36 +184,78 @@ describe.each(cases)('%s, %s export', (model, exp) => {
     expect(hooked.hookPoints.filter((h) => /attn\.hook_q$/.test(h.name))).toEqual([]);
   });
 
-  it('keeps the residual algebra exact', () => {
-    for (let layer = 0; layer < layers; layer++) {
-      const b = `blocks.${layer}.`;
-      if (layout === 'parallel') {
-        // Hugging Face sums mlp_out + attn_out first, then the stream (float addition commutes).
-        expect(add(add(cache(`${b}hook_mlp_out`), cache(`${b}hook_attn_out`)), cache(`${b}hook_resid_pre`)).data).toEqual(cache(`${b}hook_resid_post`).data);
-        expect(hooked.hookPoints.some((h) => h.name === `${b}hook_resid_mid`)).toBe(false);
-      } else {
-        expect(add(cache(`${b}hook_resid_pre`), cache(`${b}hook_attn_out`)).data).toEqual(cache(`${b}hook_resid_mid`).data);
-        const mlpIn = layout === 'post-ln' ? `${b}ln1.hook_normalized` : `${b}hook_resid_mid`;
-        expect(add(cache(mlpIn), cache(`${b}hook_mlp_out`)).data).toEqual(cache(`${b}hook_resid_post`).data);
-      }
-      if (layer + 1 < layers) {
-        const out = layout === 'post-ln' ? `${b}hook_normalized_resid_post` : `${b}hook_resid_post`;
-        expect(hooked.hookPoint(out).value).toBe(hooked.hookPoint(`blocks.${layer + 1}.hook_resid_pre`).value);
-      }
-    }
-  });
+  it('keeps the residual algebra exact', () => expectResidualAlgebra(hooked, cache, layout, layers));
 });
 
 const fusedCases = Object.keys(TORCH_EQUIVALENTS).filter((m) => existsSync(`${ZOO}${m}/fused.onnx`));
 
+/** TransformerLens names of the residual stream: what the optimizer's fused residual normalisations hold. */
+const RESIDUAL_NAME = /^(blocks\.L\.(hook_(resid_pre|resid_mid|resid_post|attn_out|mlp_out|normalized_resid_post)|ln[12]\.hook_normalized)|ln_final\.hook_normalized)$/;
+
+/**
+ * The optimizer fused each residual addition with the normalisation after it
+ * (`SkipLayerNormalization`, `SkipSimplifiedLayerNormalization`); load splits them back into
+ * `Add` + a standard normalisation, so the residual stream is named as in the unfused exports.
+ */
 describe.each(fusedCases)('%s, fused export (onnxruntime transformer optimizer)', (model) => {
-  it('gives no residual aliases where the residual addition is fused, and says why', async () => {
-    const hooked = await HookedModel.load(`${ZOO}${model}/fused.onnx`, { probe: false });
-    expect(hooked.hookPoints.filter((h) => /^blocks\.\d+\.hook_(resid|attn_out|mlp_out)/.test(h.name))).toEqual([]);
-    if (hooked.attention.sites.length > 0) {
-      const layers = hooked.attention.sites.map((s) => s.layer).join(', ');
-      expect(hooked.describeAttention()).toMatch(new RegExp(`no residual aliases for layer\\(s\\) ${layers}: the residual addition is fused into Skip(Simplified)?LayerNormalization`));
-    }
+  const ref = readNpz(readFileSync(`${ZOO}${model}/reference.npz`));
+  const feeds = Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice('input.'.length), v]));
+  const { layout, layers, names } = TORCH_EQUIVALENTS[model]!;
+  const perLayer = (template: string) => (template.includes('.L') ? Array.from({ length: layers }, (_, l) => template.replaceAll('.L-1', `.${l - 1}`).replaceAll('.L', `.${l}`)) : [template]);
+  let hooked: HookedModel;
+  let cache: (name: string) => Tensor;
+  beforeAll(async () => {
+    hooked = await HookedModel.load(`${ZOO}${model}/fused.onnx`, { unfuse: true });
+    const run = await hooked.runWithCache(feeds, { hooks: hooked.hookPoints.filter((h) => h.kind === 'alias').map((h) => h.name) });
+    cache = (name) => run.cache.get(name);
+  });
+  afterAll(async () => {
     await hooked.dispose();
   });
+
+  it('splits every fused residual normalisation and follows the block structure the model has', () => {
+    expect(hooked.model.graph.nodes.filter((n) => /^Skip(Simplified)?LayerNormalization$/.test(n.opType))).toEqual([]);
+    expect(hooked.attention.sites.map((s) => s.residual?.layout)).toEqual(Array.from({ length: layers }, () => layout));
+  });
+
+  it('gives the residual stream’s TransformerLens names the values of their torch modules', () => {
+    const wrong: string[] = [];
+    const residual = Object.entries(names).filter(([tl]) => RESIDUAL_NAME.test(tl));
+    expect(residual.length).toBeGreaterThan(0);
+    for (const [tl, module] of residual) {
+      perLayer(tl).forEach((name, l) => {
+        const torchPath = perLayer(module)[l] ?? module;
+        const torch = ref[`module.${l === 0 && torchPath.includes('|') ? torchPath.split('|')[0] : torchPath.split('|').at(-1)}`]!;
+        const ours = cache(name);
+        if (ours.shape.join() !== torch.shape.join() || closeness(ours, torch, 1e-5, 1e-5) > 1) wrong.push(name);
+      });
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps the residual algebra exact', () => expectResidualAlgebra(hooked, cache, layout, layers));
 });
+
+/**
+ * pre-LN: `resid_pre + attn_out = resid_mid`, `resid_mid + mlp_out = resid_post`; post-LN:
+ * `ln1.hook_normalized + mlp_out = resid_post`; parallel: `resid_pre + attn_out + mlp_out =
+ * resid_post` — bit-equal in float32 — and each block's output is the next block's `resid_pre`.
+ */
+function expectResidualAlgebra(hooked: HookedModel, cache: (name: string) => Tensor, layout: 'pre-ln' | 'post-ln' | 'parallel', layers: number): void {
+  for (let layer = 0; layer < layers; layer++) {
+    const b = `blocks.${layer}.`;
+    if (layout === 'parallel') {
+      // Hugging Face sums mlp_out + attn_out first, then the stream (float addition commutes).
+      expect(add(add(cache(`${b}hook_mlp_out`), cache(`${b}hook_attn_out`)), cache(`${b}hook_resid_pre`)).data).toEqual(cache(`${b}hook_resid_post`).data);
+      expect(hooked.hookPoints.some((h) => h.name === `${b}hook_resid_mid`)).toBe(false);
+    } else {
+      expect(add(cache(`${b}hook_resid_pre`), cache(`${b}hook_attn_out`)).data).toEqual(cache(`${b}hook_resid_mid`).data);
+      const mlpIn = layout === 'post-ln' ? `${b}ln1.hook_normalized` : `${b}hook_resid_mid`;
+      expect(add(cache(mlpIn), cache(`${b}hook_mlp_out`)).data).toEqual(cache(`${b}hook_resid_post`).data);
+    }
+    if (layer + 1 < layers) {
+      const out = layout === 'post-ln' ? `${b}hook_normalized_resid_post` : `${b}hook_resid_post`;
+      expect(hooked.hookPoint(out).value).toBe(hooked.hookPoint(`blocks.${layer + 1}.hook_resid_pre`).value);
+    }
+  }
+}

@@ -8,7 +8,8 @@ import { closeness } from './helpers/compare.js';
  * `{ unfuse: true }` where it has fused attention) and its int8 quantization (also loaded with
  * `{ unfuse: true }` where it has int8 `QAttention`). The edits are the
  * ones the generator made with torch hooks (`meta.ablate`, `meta.patch`; references `ablate.*`,
- * `patch.*`). Where an export cannot express an edit, the refusal itself is the specification.
+ * `patch.*`). Where the block's module output is not named, the patch goes through the block's
+ * TransformerLens residual alias.
  */
 const ZOO = new URL('./fixtures/zoo/', import.meta.url).pathname;
 
@@ -37,32 +38,36 @@ const cases = readdirSync(ZOO)
 const FLOAT = new Set(['torchscript', 'dynamo', 'fused']);
 
 /**
- * Edits an export cannot express, and why; each is asserted as a refusal (`UNKNOWN_HOOK`), with
- * the model's own explanation where `describeAttention` gives one (`says`).
+ * Exports whose block output is no module's `.output`: the optimizer fused the block's last
+ * residual addition (and, post-LN, its last normalisation) into a scope-less
+ * `SkipLayerNormalization` / `SkipSimplifiedLayerNormalization`. The patch goes through the
+ * TransformerLens alias of the block's output instead — `hook_resid_post` in a pre-LN or parallel
+ * block (`HookedTransformer`), `hook_normalized_resid_post` in a post-LN one (`HookedEncoder`):
+ * the `Add` / the normalisation that load splits out of the fused node (`splitSkipNorms`).
  */
-const SKIP_LN = /the residual addition is fused into Skip(Simplified)?LayerNormalization/;
-const NO_BLOCK_OUTPUT = {
-  reason: 'the optimizer’s SkipLayerNormalization (scope-less, named by the optimizer) computes the residual sum and the block’s last normalization, so no value carries the block’s scope',
-  says: SKIP_LN,
+const BLOCK_ALIAS: Record<string, string> = {
+  'gpt2/fused': 'hook_resid_post',
+  'gpt2/quantized': 'hook_resid_post',
+  'gpt_neox/fused': 'hook_resid_post',
+  'gpt_neox/quantized': 'hook_resid_post',
+  'llama/fused': 'hook_resid_post',
+  'llama/quantized': 'hook_resid_post',
+  'vit/fused': 'hook_resid_post',
+  'vit/quantized': 'hook_resid_post',
+  'whisper_encoder/fused': 'hook_resid_post',
+  'bert/fused': 'hook_normalized_resid_post',
+  'whisper_encoder/quantized': 'hook_resid_post',
+  'bert/quantized': 'hook_normalized_resid_post',
 };
-const QUANTIZED_CONV = 'quantize_dynamic replaced the stage’s convolutions by scope-less ConvInteger nodes, which may hold a module’s last operators, so the modules around them are not named';
-const REFUSED: Record<string, { ablate?: { reason: string; says?: RegExp }; patch?: { reason: string; says?: RegExp } }> = {
-  'gpt2/fused': { patch: NO_BLOCK_OUTPUT },
-  'gpt2/quantized': { patch: NO_BLOCK_OUTPUT },
-  'gpt_neox/fused': { patch: NO_BLOCK_OUTPUT },
-  'gpt_neox/quantized': { patch: NO_BLOCK_OUTPUT },
-  'llama/fused': { patch: NO_BLOCK_OUTPUT },
-  'llama/quantized': { patch: NO_BLOCK_OUTPUT },
-  'vit/fused': { patch: NO_BLOCK_OUTPUT },
-  'vit/quantized': { patch: NO_BLOCK_OUTPUT },
-  'bert/fused': { patch: NO_BLOCK_OUTPUT },
-  'whisper_encoder/fused': { patch: NO_BLOCK_OUTPUT },
-  'bert/quantized': { patch: NO_BLOCK_OUTPUT },
-  'whisper_encoder/quantized': { patch: NO_BLOCK_OUTPUT },
-  'resnet/quantized': {
-    ablate: { reason: QUANTIZED_CONV },
-    patch: { reason: QUANTIZED_CONV },
-  },
+
+/**
+ * Int8 edits whose effect torch's float model shows is smaller than the noise dynamic quantization
+ * adds to the edit itself, so ours cannot be told apart from torch's: checked only to stay within
+ * the int8 tolerance of torch's effect, and to change the outputs at all.
+ */
+const BELOW_INT8_NOISE: Record<string, string> = {
+  'resnet/quantized/patch':
+    'one spatial position of stage 0 moves the logits by ≤ 0.006 in torch; the patched position changes DynamicQuantizeLinear’s range for the whole next input, which rounds every position anew (≈ 0.005 on the logits)',
 };
 
 /**
@@ -150,8 +155,14 @@ describe.each(cases)('%s, %s export', (name, exp, meta, info) => {
           expect(maxAbs(torch)).toBeLessThanOrEqual(tolerance);
           continue;
         }
-        expect(maxAbs(torch)).toBeGreaterThan(tolerance); // the edit moves the output further than the tolerance: a no-op edit fails
-        expect(maxAbs(minus(ours, torch))).toBeLessThanOrEqual(tolerance);
+        const gap = maxAbs(minus(ours, torch));
+        expect(gap).toBeLessThanOrEqual(tolerance);
+        // A no-op edit misses torch's effect by the whole effect, so it fails the check above wherever torch's
+        // edit moves the output further than the tolerance; where it moves it less (ViT's position patch
+        // reaches the CLS logits through one attention layer only), ours must be within half of torch's effect.
+        if (maxAbs(torch) > tolerance) continue;
+        if (BELOW_INT8_NOISE[`${name}/${exp}/${kind}`] === undefined) expect(gap).toBeLessThan(maxAbs(torch) / 2);
+        else expect(maxAbs(ours)).toBeGreaterThan(0); // a no-op edit leaves the outputs bit-equal
       }
     }
   }
@@ -174,16 +185,7 @@ describe.each(cases)('%s, %s export', (name, exp, meta, info) => {
     }
   });
 
-  const refused = REFUSED[`${name}/${exp}`] ?? {};
-  const expectRefusal = (hook: string, why: { says?: RegExp }) => {
-    expect(refusal(() => model.hookPoint(hook)).code).toBe('UNKNOWN_HOOK');
-    if (why.says !== undefined) expect(model.describeAttention()).toMatch(why.says);
-  };
-
-  if (refused.ablate !== undefined) {
-    const hook = meta.ablate.channel !== undefined ? `${meta.ablate.module}.output` : `blocks.${meta.ablate.layer}.attn.hook_z`;
-    it(`${meta.ablate.channel !== undefined ? 'channel' : 'head'} ablation is refused (${hook} unknown): ${refused.ablate.reason}`, () => expectRefusal(hook, refused.ablate!));
-  } else if (meta.ablate.channel !== undefined) {
+  if (meta.ablate.channel !== undefined) {
     it(`channel ablation (${meta.ablate.module}.output, channels [${meta.ablate.channel}] zeroed) equals torch's ${float ? 'within 1e-5' : 'effect within twice the int8 error'}`, async () => {
       const edited = await model.run(feeds, { interventions: [{ hook: `${meta.ablate.module}.output`, op: 'zero', channels: [meta.ablate.channel!] }] });
       expectReference(edited, 'ablate');
@@ -210,13 +212,17 @@ describe.each(cases)('%s, %s export', (name, exp, meta, info) => {
     }
   }
 
-  const hook = `${meta.patch.module}.output`;
+  const alias = BLOCK_ALIAS[`${name}/${exp}`];
+  const hook = alias === undefined ? `${meta.patch.module}.output` : `blocks.${meta.patch.layer}.${alias}`;
   const spatial = Array.isArray(meta.patch.position);
-  if (refused.patch !== undefined) {
-    it(`position patch is refused (${hook} unknown): ${refused.patch.reason}`, () => expectRefusal(hook, refused.patch!));
-    return;
+  if (alias !== undefined) {
+    it(`names no ${meta.patch.module}.output (the block ends inside a fused residual normalisation), so the patch goes through ${hook}`, () => {
+      expect(refusal(() => model.hookPoint(`${meta.patch.module}.output`)).code).toBe('UNKNOWN_HOOK');
+    });
   }
-  it(`position patch of ${hook} from corrupted.* equals torch's ${float ? 'within 1e-5' : 'effect within twice the int8 error'}`, async () => {
+  const noise = BELOW_INT8_NOISE[`${name}/${exp}/patch`];
+  const claim = float ? 'equals torch’s within 1e-5' : noise === undefined ? 'equals torch’s effect within twice the int8 error' : `stays within twice the int8 error of torch’s effect, which is below the int8 noise: ${noise}`;
+  it(`position patch of ${hook} from corrupted.* ${claim}`, async () => {
     const { cache } = await model.runWithCache(corrupted, { hooks: [hook] });
     const value = cache.get(hook);
     let edited: Record<string, Tensor>;

@@ -173,7 +173,7 @@ function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySe
     for (const value of leaving) for (const a of ancestors(graph, value)) if (a !== value) feeding.add(a);
     const outputs = leaving.filter((v) => !feeding.has(v));
     const ordered = [outputs.at(-1), ...outputs.slice(0, -1)].filter((v): v is string => v !== undefined);
-    inputs.forEach((value, i) => named.push({ name: `${module}.input${i === 0 ? '' : `.${i}`}`, value, kind: 'module-input' }));
+    if (!scopes.brokenInputs.has(module)) inputs.forEach((value, i) => named.push({ name: `${module}.input${i === 0 ? '' : `.${i}`}`, value, kind: 'module-input' }));
     ordered.forEach((value, i) => named.push({ name: `${module}.output${i === 0 ? '' : `.${i}`}`, value, kind: 'module-output' }));
   }
   return named;

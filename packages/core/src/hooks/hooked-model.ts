@@ -30,6 +30,7 @@ import { describeTensorType } from '../onnx/types.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { resolveHook, selectHooks, type HookSelector } from './selectors.js';
 import { unfuse } from './unfuse.js';
+import { splitSkipNorms } from './skip-norm.js';
 import { splitHeads } from './split-heads.js';
 
 let nextId = 0;
@@ -165,10 +166,13 @@ export class HookedModel {
    * points and probes their shapes. A model onnxruntime refuses fails here with `INVALID_MODEL`
    * (`UNSUPPORTED_OP` for an operator without a kernel) and onnxruntime's reason; the check reuses
    * the probe's session, so it costs a session of its own only when the probe is off or failed.
+   * onnxruntime's fused residual normalisations (`SkipLayerNormalization`,
+   * `SkipSimplifiedLayerNormalization`) are split into `Add` + a standard normalisation
+   * ({@link splitSkipNorms}), so the residual stream is a value that edits reach.
    */
   static async load(source: string | URL | Uint8Array | ModelIR, options: HookedModelOptions = {}): Promise<HookedModel> {
     const loaded = source instanceof ModelIR ? source.clone() : source instanceof Uint8Array ? decodeModel(source) : await readModelSource(source);
-    const unfused = options.unfuse === true ? unfuse(loaded) : loaded;
+    const unfused = splitSkipNorms(options.unfuse === true ? unfuse(loaded) : loaded);
     const model = options.splitHeads === true ? splitHeads(unfused) : unfused;
     const backend = options.backend ?? (await Backend.create(options.ep === undefined ? {} : { ep: options.ep }));
     const order = model.graph.topologicalOrder();

@@ -10,6 +10,7 @@ export type { HookSelector } from './selectors.js';
 export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';
 export { moduleOf, nodeScopes, type ScopeMap } from './scopes.js';
 export { unfuse } from './unfuse.js';
+export { splitSkipNorms } from './skip-norm.js';
 export { splitHeads } from './split-heads.js';
 export { fusedAttentionKind, type FusedAttentionKind } from './fused-attention.js';
 export { registerModelPathReader } from './model-source.js';

@@ -10,14 +10,19 @@
  * connected group of them in the innermost module holding all the nodes around the group. A group
  * with a fused operator (one outside the standard ONNX domain) or a quantized product may have
  * swallowed the first or last nodes of a module; every deeper module around it is reported as
- * `broken` and gets no names. Paddle2ONNX (`p2o.Conv.0`) and tf2onnx (`model/dense/MatMul`)
- * record no module tree that maps onto the framework's modules; their nodes get no scope.
+ * `broken` and gets no names. A quantized product that records no scope (quantize_dynamic on a
+ * dynamo export: `node_Conv_96_quant`) is placed, with its scale and cast nodes, in the module of
+ * its weight (`<module>.weight_quantized`), which is then broken itself; a group that feeds such
+ * a product (its input quantization) only hides the inputs of the modules holding it
+ * (`brokenInputs`), one that reads it (dequantization, bias) breaks them. Paddle2ONNX
+ * (`p2o.Conv.0`) and tf2onnx (`model/dense/MatMul`) record no module tree that maps onto the framework's modules; their nodes get no scope.
  */
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { StringStringEntryProtoSchema, type NodeProto } from '../onnx/gen/onnx_pb.js';
 import type { Graph } from '../onnx/graph.js';
 import { subgraphReads } from '../onnx/graph.js';
+import { fromSkipNorm } from './skip-norm.js';
 
 /** `NodeProto.metadata_props` (ONNX ≥ 1.16); older schemas keep it as an unknown field. */
 const NODE_METADATA_FIELD = 9;
@@ -29,9 +34,28 @@ const STANDARD_DOMAINS = new Set(['', 'ai.onnx']);
 /** Standard operators that quantization tools write in place of a module's MatMul or Conv. */
 const QUANTIZED_COMPUTE = new Set(['MatMulInteger', 'ConvInteger', 'QLinearMatMul', 'QLinearConv']);
 
-/** Whether a node inserted by a tool may stand for operators of a module (a fusion or a quantized product). */
+/** Where quantized products take their weight: `MatMulInteger` / `ConvInteger` input 1, `QLinearMatMul` / `QLinearConv` input 3. */
+const QUANTIZED_WEIGHT: Readonly<Record<string, number>> = { MatMulInteger: 1, ConvInteger: 1, QLinearMatMul: 3, QLinearConv: 3 };
+/** A parameter named as torch's exporters name it (`<module>.weight`), with quantize_dynamic's suffix. */
+const WEIGHT_NAME = /^(.+)\.weight(_quantized)?$/;
+
+/**
+ * The module of a quantized product that records no scope, read off its weight: quantize_dynamic
+ * names the int8 weight after the parameter it rounds (`<module>.weight_quantized`), and the
+ * parameter's path is its module's.
+ */
+function weightModule(graph: Graph, node: NodeProto): string | undefined {
+  const index = QUANTIZED_WEIGHT[node.opType];
+  const weight = index === undefined || !STANDARD_DOMAINS.has(node.domain) ? undefined : node.input[index];
+  return weight === undefined || graph.initializer(weight) === undefined ? undefined : WEIGHT_NAME.exec(weight)?.[1];
+}
+
+/**
+ * Whether a node inserted by a tool may stand for operators of a module (a fusion, a quantized
+ * product, or the operators `splitSkipNorms` wrote for a fused residual normalisation).
+ */
 function replacesModuleOps(node: NodeProto): boolean {
-  return !STANDARD_DOMAINS.has(node.domain) || QUANTIZED_COMPUTE.has(node.opType);
+  return !STANDARD_DOMAINS.has(node.domain) || QUANTIZED_COMPUTE.has(node.opType) || fromSkipNorm(node);
 }
 
 /**
@@ -85,6 +109,8 @@ export interface ScopeMap {
   readonly scope: ReadonlyMap<NodeProto, string | undefined>;
   /** Modules a fused operator may have cut into: their inputs and outputs are not named. */
   readonly broken: ReadonlySet<string>;
+  /** Modules whose first operators a quantization step may hold: their inputs are not named. */
+  readonly brokenInputs: ReadonlySet<string>;
 }
 
 const cache = new WeakMap<readonly NodeProto[], ScopeMap>();
@@ -110,9 +136,32 @@ export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: Read
   const cached = cache.get(order);
   if (cached !== undefined) return cached;
   const scope = new Map<NodeProto, string | undefined>(order.map((n) => [n, moduleOf(n)]));
-  const missing = order.filter((n) => scope.get(n) === undefined);
   const broken = new Set<string>();
-  if (missing.length < order.length) {
+  const brokenInputs = new Set<string>();
+  const recorded = order.some((n) => scope.get(n) !== undefined);
+  const quantized = new Set<NodeProto>();
+  if (recorded) {
+    // A quantized product without a scope sits in its weight's module; the int32 product leaves
+    // that module and is dequantized by scope-less nodes, so the module itself gets no names.
+    for (const node of order) {
+      const module = scope.get(node) === undefined ? weightModule(graph, node) : undefined;
+      if (module === undefined) continue;
+      // with the nodes quantize_dynamic names after it: its scales (`<product>_scales_mul`,
+      // `<product>_output_scale_mul`) and the cast of its int32 result (`<output>_cast`)
+      const own = new Set(node.output.map((o) => `${o}_cast`));
+      for (const n of order) {
+        if (n !== node && scope.get(n) === undefined && (n.name.startsWith(`${node.name}_`) || own.has(n.name))) {
+          scope.set(n, module);
+          quantized.add(n);
+        }
+      }
+      scope.set(node, module);
+      quantized.add(node);
+      broken.add(module);
+    }
+  }
+  const missing = order.filter((n) => scope.get(n) === undefined);
+  if (recorded) {
     const graphInputs = new Set(graph.feedNames);
     const graphOutputs = new Set(graph.outputs.map((o) => o.name));
     /** The nodes a node exchanges data with, and their recorded modules (graph inputs and outputs: the root). */
@@ -137,6 +186,9 @@ export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: Read
       if (seen.has(start)) continue;
       const group: NodeProto[] = [];
       const around: string[] = [];
+      /** Modules of weight-placed products the group reads from (it may hold their last operators) and feeds (their first). */
+      const products: string[] = [];
+      const feeds: string[] = [];
       const stack = [start];
       seen.add(start);
       while (stack.length > 0) {
@@ -148,7 +200,13 @@ export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: Read
               seen.add(other);
               stack.push(other);
             }
-          } else if (module !== undefined) around.push(module);
+          } else if (module !== undefined) {
+            around.push(module);
+            if (other !== undefined && quantized.has(other)) {
+              const readsProduct = node.input.some((i) => other.output.includes(i));
+              (readsProduct ? products : feeds).push(module);
+            }
+          }
         }
       }
       const module = around.length === 0 ? '' : commonModule(around);
@@ -158,9 +216,13 @@ export function nodeScopes(graph: Graph, order: readonly NodeProto[], data: Read
       if (group.some(replacesModuleOps)) {
         for (const other of around) for (const m of enclosingModules(other)) if (m !== module && isInside(m, module)) broken.add(m);
       }
+      // The (de)quantization around a product placed by its weight may hold the first or last
+      // operators of the modules holding that product.
+      for (const product of products) for (const m of enclosingModules(product)) if (m !== module && isInside(m, module)) broken.add(m);
+      for (const product of feeds) for (const m of enclosingModules(product)) if (m !== module && isInside(m, module)) brokenInputs.add(m);
     }
   }
-  const map = { scope, broken };
+  const map = { scope, broken, brokenInputs };
   cache.set(order, map);
   return map;
 }
