@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { HookedModel, MechintError, Tensor, readNpz, type Intervention } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
+import { thrownMechintError } from './helpers/errors.js';
 
 /**
  * Caching and editing on real exports: every model of the zoo (tools/fixtures/zoo/make_zoo.py) in
@@ -86,15 +87,6 @@ const quantizedAttention = (e: ZooExport) => Object.keys(e.ops ?? {}).some((op) 
 const inputs = (ref: Record<string, Tensor>, prefix: string) =>
   Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 
-function refusal(run: () => unknown): MechintError {
-  try {
-    run();
-  } catch (e) {
-    if (MechintError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a MechintError');
-}
 
 function minus(a: Tensor, b: Tensor): Tensor {
   expect(a.shape).toEqual(b.shape);
@@ -217,7 +209,7 @@ describe.each(cases)('%s, %s export', (name, exp, meta, info) => {
   const spatial = Array.isArray(meta.patch.position);
   if (alias !== undefined) {
     it(`names no ${meta.patch.module}.output (the block ends inside a fused residual normalisation), so the patch goes through ${hook}`, () => {
-      expect(refusal(() => model.hookPoint(`${meta.patch.module}.output`)).code).toBe('UNKNOWN_HOOK');
+      expect(thrownMechintError(() => model.hookPoint(`${meta.patch.module}.output`)).code).toBe('UNKNOWN_HOOK');
     });
   }
   const noise = BELOW_INT8_NOISE[`${name}/${exp}/patch`];

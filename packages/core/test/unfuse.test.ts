@@ -5,6 +5,7 @@ import { runModel } from './helpers/builder.js';
 import { closeness } from './helpers/compare.js';
 import { fixturePath } from './helpers/fixtures.js';
 import { mulberry32, randomInts, uniform } from './helpers/random.js';
+import { thrownMechintError } from './helpers/errors.js';
 
 /** Fixtures of tools/fixtures/fused_attention.py: onnxruntime's fused attention operators, with torch / numpy references. */
 type Fused = 'gpt2' | 'gpt2_dynamo23' | 'bert' | 'mha' | 'gqa' | 'gqa_rotary' | 'attention23' | 'attention23_4d';
@@ -23,15 +24,6 @@ async function expectSameRun(fused: ModelIR, feeds: Record<string, Tensor>): Pro
   for (const name of Object.keys(want)) expect(within1e5(got[name]!, want[name]!)).toBeLessThanOrEqual(1);
 }
 
-function refusal(run: () => unknown): MechintError {
-  try {
-    run();
-  } catch (e) {
-    if (MechintError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a MechintError');
-}
 
 const opTypes = (model: ModelIR) => new Set(model.graph.nodes.map((n) => `${n.domain}:${n.opType}`));
 const node = (model: ModelIR, opType: string, i = 0) => model.graph.nodes.filter((n) => n.opType === opType)[i]!;
@@ -387,7 +379,7 @@ describe('unfuse refuses what it cannot rewrite exactly', () => {
     const model = load(file);
     mutate(model);
     model.graph.invalidate();
-    const error = refusal(() => unfuse(model));
+    const error = thrownMechintError(() => unfuse(model));
     expect(error.code).toBe('UNSUPPORTED_OP');
     for (const word of words) expect(error.message).toContain(word);
     expect(error.message).toMatch(/To unfuse it, /);
@@ -424,7 +416,7 @@ describe('unfuse refuses what it cannot rewrite exactly', () => {
     const model = load('mha');
     model.graph.inputs.find((i) => i.name === 'query')!.type = tensorType('float16', ['batch', 'seq', 32]);
     model.graph.invalidate();
-    const error = refusal(() => unfuse(model));
+    const error = thrownMechintError(() => unfuse(model));
     expect(error.code).toBe('UNSUPPORTED_DTYPE');
     expect(error.message).toContain("'query'");
   });
@@ -434,7 +426,7 @@ describe('unfuse refuses what it cannot rewrite exactly', () => {
       const model = decodeModel(readFileSync(fixturePath('fused/qattention.onnx')));
       mutate(node(model, 'QAttention'));
       model.graph.invalidate();
-      return refusal(() => unfuse(model));
+      return thrownMechintError(() => unfuse(model));
     };
     for (const error of [quantized((n) => n.input.push('input_scale')), quantized((n) => n.output.push('present'))]) {
       expect(error.code).toBe('UNSUPPORTED_OP');
