@@ -5,6 +5,7 @@ export { HookedModel, type HookedModelOptions, type RunHooksOptions, type RunWit
 export { ActivationCache } from './activation-cache.js';
 export type { DimSource, HookAxes, HookKind, HookPoint, ValueMeta } from './hook-points.js';
 export type { AttentionReport, AttentionSite, ResidualSite } from './attention.js';
+export type { ResidualLayout } from './residual.js';
 export type { HookFunction } from './execute.js';
 export type { HookSelector } from './selectors.js';
 export type { IndexSelection, Intervention, InterventionOp } from './interventions.js';

@@ -50,7 +50,7 @@ const INT64_MAX = 9223372036854775807n;
  * exactly — past / present key-value caches, packed `MultiHeadAttention` inputs, rotary in
  * `Attention`, 4-D `mask_index`, other fused attention operators (`PackedAttention`, …) — and
  * `UNSUPPORTED_DTYPE` for attention that is not float32. The nodes and values it adds are named
- * `<scope path>/__mechint_unfused_<fused node>_…` (the fused node's module, and @mechint's own-name
+ * `<scope path>/__mechint_unfused_<fused node>_…` (the fused node's module, and `@mechint`’s own-name
  * prefix); `…_q`, `…_k`, `…_v` and `…_pattern` name q / k / v (`[batch, pos, head, d_head]`) and the
  * pattern. The input model is not modified; fused
  * nodes inside `If` / `Loop` / `Scan` bodies are left as they are.

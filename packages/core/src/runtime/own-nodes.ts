@@ -1,16 +1,16 @@
 /**
- * Errors onnxruntime raises about nodes that @mechint added to a model (interventions, caching,
+ * Errors onnxruntime raises about nodes that `@mechint` added to a model (interventions, caching,
  * splits, gradients — every name we make starts with {@link OWN_NAME_PREFIX}): they are our bug,
  * not a problem with the user's model, and say so.
  */
 import { MechintError } from '../errors.js';
 
-/** The prefix of every node, value and input name @mechint splices into a model. */
+/** The prefix of every node, value and input name `@mechint` splices into a model. */
 export const OWN_NAME_PREFIX = '__mechint';
 
 /**
  * `INTERNAL_ERROR` naming our node and the model's opset when onnxruntime's `message` is about a
- * node or value @mechint added; `undefined` when it is about the user's own graph.
+ * node or value `@mechint` added; `undefined` when it is about the user's own graph.
  *
  * @example
  * ```ts

@@ -73,7 +73,7 @@ export class Session {
   /**
    * Runs the model and returns every fetched output on the host. Throws `INVALID_ARGUMENT` for
    * missing or unknown feeds, `DTYPE_MISMATCH` and `SHAPE_MISMATCH` for feeds that contradict the
-   * declared inputs, `RUNTIME_ERROR` when onnxruntime fails (`INTERNAL_ERROR` when it fails on a node @mechint added).
+   * declared inputs, `RUNTIME_ERROR` when onnxruntime fails (`INTERNAL_ERROR` when it fails on a node `@mechint` added).
    */
   async run(feeds: SessionFeeds, options: RunOptions = {}): Promise<Record<string, Tensor>> {
     const results = await this.execute(feeds, options);
