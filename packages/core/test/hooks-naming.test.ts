@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { HookedModel, Tensor, decodeModel, encodeModel, onnx, readNpz } from '../src/index.node.js';
+import { HookedModel, Tensor, decodeModel, encodeModel, onnx, readNpz, tensorFromProto, tensorToProto, type Intervention } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
 import { modelBytes } from './helpers/fixtures.js';
+import { mulberry32, uniform } from './helpers/random.js';
 
 /**
  * Module names on real exports: every model of the zoo (tools/fixtures/zoo/make_zoo.py, torch
@@ -32,6 +33,39 @@ const REFERENCE_CAVEATS: Record<string, { modules: RegExp; reason: string }[]> =
     {
       modules: /\.layers\.\d+\.layer(\.1(\.normalization)?)?$/,
       reason: 'the basic layer adds its shortcut in place (hidden_state += residual), which rewrites the tensor torch’s hook recorded unless the generator clones it',
+    },
+  ],
+};
+
+/**
+ * Modules torch's forward hooks recorded that the TorchScript and dynamo exports cannot name, with
+ * the reason; every other module with a reference must have its `.output` (dropouts are listed by
+ * pattern: in eval mode they are the identity and leave no node).
+ */
+const UNNAMEABLE: Record<string, { modules: RegExp; exports?: string; reason: string }[]> = {
+  '*': [{ modules: /(^|\.)(\w*dropout|drop)$/, reason: 'an eval-mode dropout is the identity: no node computes its output' }],
+  gpt_neox: [
+    {
+      modules: /^gpt_neox\.layers\.\d+\.post_attention_layernorm$/,
+      exports: 'dynamo',
+      reason:
+        'both LayerNorms of a parallel block read the same input and have equal (freshly initialised) weights, so dynamo’s optimiser merged post_attention_layernorm into input_layernorm: no node records its scope',
+    },
+  ],
+  resnet: [
+    { modules: /^resnet\.encoder\.stages\.0\.layers\.0\.shortcut$/, reason: 'an nn.Identity shortcut (same channels, stride 1): no node' },
+    { modules: /\.layer\.1\.activation$/, reason: 'the second conv layer of a basic block has activation=None, an nn.Identity: no node' },
+    {
+      modules: /\.convolution$/,
+      exports: 'dynamo',
+      reason: 'dynamo folds each BatchNorm into its Conv: the Conv’s output is the normalisation’s, the convolution’s own output is computed nowhere',
+    },
+  ],
+  whisper_encoder: [
+    {
+      modules: /^embed_positions$/,
+      reason:
+        'WhisperEncoder calls it with torch.arange(num_embeddings), not with anything computed from the input (the mel input has a fixed length): its output is a constant of the file, like a weight',
     },
   ],
 };
@@ -101,6 +135,17 @@ describe.each(cases)('%s, %s export', (model, exp, file, meta) => {
   });
 
   if (exp === 'torchscript' || exp === 'dynamo') {
+    it('names every module torch’s forward hooks recorded, but those the export cannot name (UNNAMEABLE)', () => {
+      const names = new Set(hooked.hookPoints.map((h) => h.name));
+      const excused = [...UNNAMEABLE['*']!, ...(UNNAMEABLE[model] ?? [])].filter((u) => u.exports === undefined || u.exports === exp);
+      const recorded = Object.keys(ref).filter((k) => k.startsWith('module.')).map((k) => k.slice('module.'.length));
+      const unnamed = recorded.filter((m) => m !== '' && !names.has(`${m}.output`));
+      expect(unnamed.filter((m) => !excused.some((u) => u.modules.test(m)))).toEqual([]);
+      // a model's excuse that no longer applies must go
+      const own = (UNNAMEABLE[model] ?? []).filter((u) => u.exports === undefined || u.exports === exp);
+      expect(own.filter((u) => !unnamed.some((m) => u.modules.test(m))).map((u) => u.reason)).toEqual([]);
+    });
+
     it('names every block, and the attention inside each transformer block', () => {
       const names = new Set(hooked.hookPoints.map((h) => h.name));
       expect(meta.blocks.filter((b) => !names.has(`${b}.output`))).toEqual([]);
@@ -161,5 +206,54 @@ describe('exporter conventions, on the gpt2l fixture renamed as each exporter wo
     const model = await HookedModel.load(quantized, { probe: false });
     expect(model.hookPoint('embed.output').value).toBe(embedOut);
     expect(model.hookPoint('embed_copy').scope).toBe('');
+  });
+});
+
+describe('modules whose values vary only with the input’s size (positions, token types: no data from the input)', () => {
+  /**
+   * The module's output is a `Gather` of rows of a weight table; setting it to `v` (or adding `v`)
+   * at every position equals running the unhooked model with every row of that table set to `v`
+   * (or shifted by `v`) — a reference that uses no hook point.
+   */
+  const cases = [
+    ['gpt2', 'torchscript', 'transformer.wpe'],
+    ['gpt2', 'dynamo', 'transformer.wpe'],
+    ['bert', 'torchscript', 'bert.embeddings.position_embeddings'],
+    ['bert', 'dynamo', 'bert.embeddings.token_type_embeddings'],
+  ] as const;
+
+  it.each(cases)('%s %s: %s.output is cached as torch computed it, and set / add on it equal the same edit of its weight table', async (model, exp, module) => {
+    const ref = readNpz(readFileSync(`${ZOO}${model}/reference.npz`));
+    const feeds = { input_ids: ref['input.input_ids']! };
+    const bytes = readFileSync(`${ZOO}${model}/${exp}.onnx`);
+    const hooked = await HookedModel.load(bytes);
+    const point = hooked.hookPoint(`${module}.output`);
+    expect(point.data).toBe(false);
+    const { cache } = await hooked.runWithCache(feeds, { hooks: [point.name] });
+    expect(closeness(cache.get(point.name), ref[`module.${module}`]!, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
+    const gather = hooked.model.graph.producerOf(point.value)!;
+    expect(gather.opType).toBe('Gather');
+    const table = tensorFromProto(hooked.model.graph.initializer(gather.input[0]!)!);
+    const [rows, width] = table.shape as [number, number];
+    const v = uniform(mulberry32(17), [width]);
+    const edits: [Intervention, (row: number, j: number) => number][] = [
+      [{ hook: point.name, op: 'add', value: v }, (row, j) => Number(table.data[row * width + j]) + v.data[j]!],
+      [{ hook: point.name, op: 'set', value: v }, (_, j) => v.data[j]!],
+    ];
+    for (const [edit, entry] of edits) {
+      const edited = await hooked.run(feeds, { interventions: [edit] });
+      const ir = decodeModel(bytes);
+      const proto = ir.graph.initializer(gather.input[0]!)!;
+      const values = Float32Array.from({ length: rows * width }, (_, i) => entry(Math.floor(i / width), i % width));
+      Object.assign(proto, { floatData: [], externalData: [] }, tensorToProto(proto.name, new Tensor('float32', values, [rows, width])));
+      const reference = await HookedModel.load(ir, { probe: false });
+      const expected = await reference.run(feeds);
+      for (const [name, tensor] of Object.entries(expected)) expect(closeness(edited[name]!, tensor, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
+      // the edit matters: the outputs moved
+      const plain = await hooked.run(feeds);
+      expect(Object.entries(plain).some(([name, t]) => closeness(edited[name]!, t, 1e-4, 1e-4) > 1)).toBe(true);
+      await reference.dispose();
+    }
+    await hooked.dispose();
   });
 });

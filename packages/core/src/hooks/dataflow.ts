@@ -19,6 +19,19 @@ export function dataValues(graph: Graph, order: readonly NodeProto[]): Set<strin
   return data;
 }
 
+/**
+ * Values computed from a graph input in any way, its shape included: `dataValues` and the values
+ * that vary only with the inputs' sizes (positions, rotary tables, token-type zeros). Constants
+ * (no graph input among their ancestors) are not.
+ */
+export function inputValues(graph: Graph, order: readonly NodeProto[]): Set<string> {
+  const fed = new Set(graph.feedNames);
+  for (const node of order) {
+    if ([...node.input, ...subgraphReads(node)].some((i) => fed.has(i))) for (const o of node.output) if (o !== '') fed.add(o);
+  }
+  return fed;
+}
+
 /** Every value computed from `start` (itself included), following consumers. */
 export function descendants(graph: Graph, start: string): Set<string> {
   const seen = new Set<string>([start]);

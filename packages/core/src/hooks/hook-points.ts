@@ -8,7 +8,7 @@ import type { Dim } from '../onnx/types.js';
 import type { DType } from '../tensor/dtype.js';
 import type { AttentionReport } from './attention.js';
 import { subgraphReads } from '../onnx/graph.js';
-import { ancestors } from './dataflow.js';
+import { ancestors, inputValues } from './dataflow.js';
 import { blockNames, modelNames } from './tl-names.js';
 import { enclosingModules, nodeScopes, type ScopeMap } from './scopes.js';
 import { fusedAttentionNames } from './fused-attention.js';
@@ -102,7 +102,7 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
   for (const input of graph.feedNames) named.push({ name: input, value: input, kind: 'value' });
   for (const node of order) for (const out of node.output) if (out !== '') named.push({ name: out, value: out, kind: 'value' });
   const scopes = nodeScopes(graph, order, source.data);
-  named.push(...moduleNames(graph, order, source.data, scopes));
+  named.push(...moduleNames(graph, order, source.data, inputValues(graph, order), scopes));
   named.push(...aliasNames(source.attention, graph, order, source.data));
   named.push(...fusedAttentionNames(graph, order, source.attention.sites).map((n) => ({ ...n, kind: 'alias' as const })));
   const taken = new Set<string>();
@@ -138,8 +138,11 @@ export function buildHookTable(source: HookTableSource): HookPoint[] {
  * data, or a graph output) that no other leaving value is computed from — the last such value in
  * topological order is `.output`, any others (a forward returning a tuple) `.output.1`, ….
  * Inputs are the data values the module reads from outside, in the order it first reads them.
+ * A module none of whose values carries data (position embeddings, rotary tables, token-type
+ * embeddings: computed from the inputs' sizes only) returns what leaves it among the values
+ * computed from a graph input at all (`fed`, see `inputValues`); constants never leave a module.
  */
-function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>, scopes: ScopeMap): NamedValue[] {
+function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySet<string>, fed: ReadonlySet<string>, scopes: ScopeMap): NamedValue[] {
   const members = new Map<string, Set<NodeProto>>();
   for (const node of order) {
     const module = scopes.scope.get(node);
@@ -151,32 +154,54 @@ function moduleNames(graph: Graph, order: readonly NodeProto[], data: ReadonlySe
     }
   }
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
-  const readsAsData = (node: NodeProto) => node.output.some((o) => data.has(o));
   const named: NamedValue[] = [];
   for (const [module, nodes] of members) {
     if (scopes.broken.has(module)) continue;
     const produced = new Set<string>();
     for (const n of nodes) for (const o of n.output) produced.add(o);
     const inputs: string[] = [];
-    const leaving: string[] = [];
     for (const node of order) {
       if (!nodes.has(node)) continue;
       for (const input of [...node.input, ...subgraphReads(node)]) {
         if (data.has(input) && !produced.has(input) && !inputs.includes(input)) inputs.push(input);
       }
-      for (const out of node.output) {
-        if (!data.has(out) || leaving.includes(out)) continue;
-        if (graphOutputs.has(out) || graph.consumersOf(out).some((c) => !nodes.has(c) && readsAsData(c))) leaving.push(out);
-      }
     }
+    const carriesData = [...produced].some((v) => data.has(v));
+    const candidates = carriesData ? data : fed;
+    const leaving = leavingValues(graph, order, nodes, candidates, graphOutputs, (c) => c.output.some((o) => candidates.has(o)));
     const feeding = new Set<string>();
     for (const value of leaving) for (const a of ancestors(graph, value)) if (a !== value) feeding.add(a);
     const outputs = leaving.filter((v) => !feeding.has(v));
-    const ordered = [outputs.at(-1), ...outputs.slice(0, -1)].filter((v): v is string => v !== undefined);
+    // a data module's result is computed last (attention weights before the attention output);
+    // a size-only module returns its values in the order it computes them (rotary: cos, sin)
+    const ordered = (carriesData ? [outputs.at(-1), ...outputs.slice(0, -1)] : outputs).filter((v): v is string => v !== undefined);
     if (!scopes.brokenInputs.has(module)) inputs.forEach((value, i) => named.push({ name: `${module}.input${i === 0 ? '' : `.${i}`}`, value, kind: 'module-input' }));
     ordered.forEach((value, i) => named.push({ name: `${module}.output${i === 0 ? '' : `.${i}`}`, value, kind: 'module-output' }));
   }
   return named;
+}
+
+/**
+ * The values of `candidates` that a module's nodes produce and that leave it: graph outputs, or
+ * values read by a node outside the module whose result is a candidate too.
+ */
+function leavingValues(
+  graph: Graph,
+  order: readonly NodeProto[],
+  nodes: ReadonlySet<NodeProto>,
+  candidates: ReadonlySet<string>,
+  graphOutputs: ReadonlySet<string>,
+  readsOn: (node: NodeProto) => boolean,
+): string[] {
+  const leaving: string[] = [];
+  for (const node of order) {
+    if (!nodes.has(node)) continue;
+    for (const out of node.output) {
+      if (!candidates.has(out) || leaving.includes(out)) continue;
+      if (graphOutputs.has(out) || graph.consumersOf(out).some((c) => !nodes.has(c) && readsOn(c))) leaving.push(out);
+    }
+  }
+  return leaving;
 }
 
 const RESIDUAL_AXES: HookAxes = { batch: 0, position: 1, feature: 2 };

@@ -13,7 +13,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ActivationCache } from './activation-cache.js';
 import { findAttention, type AttentionReport } from './attention.js';
 import { UNFUSABLE_ATTENTION } from './fused-attention.js';
-import { dataValues } from './dataflow.js';
+import { dataValues, inputValues } from './dataflow.js';
 import { execute, type ExecuteContext, type HookFunction } from './execute.js';
 import { buildHookTable, type HookPoint, type ValueMeta } from './hook-points.js';
 import type { Intervention } from './interventions.js';
@@ -196,7 +196,10 @@ export class HookedModel {
     }
     const warn = options.onWarning ?? ((message: string) => console.warn(`@mechint/core: ${message}`));
     for (const w of warnings) warn(w);
-    const meta = staticMeta(inferred, values, probed.meta);
+    // values that vary only with the inputs' sizes (positions, rotary tables) are not probed: their types come from the file and static inference
+    const fed = inputValues(model.graph, order);
+    const sizeOnly = order.flatMap((n) => n.output.filter((o) => o !== '' && fed.has(o) && !data.has(o)));
+    const meta = staticMeta(inferred, [...values, ...sizeOnly], probed.meta);
     const firstInput = inputDims(model).values().next().value ?? [];
     const hookPoints = buildHookTable({ graph: model.graph, order, data, attention, meta, inputSymbols: firstInput });
     const position = new Map(order.flatMap((n, i) => n.output.map((o) => [o, i] as const)));
