@@ -1,11 +1,11 @@
 /**
  * Inputs the gradient benchmarks share with their Python references: tokens and output seeds from
  * a 32-bit integer hash of the element index, computed identically in
- * tools/bench-models/autodiff_baseline.py — and the error measure the benchmarks report.
+ * tools/bench-models/hashed_inputs.py — and the error measure the benchmarks report.
  */
 import { Tensor } from '@mechint/core';
 
-/** Salts of the token and seed hashes; autodiff_baseline.py uses the same. */
+/** Salts of the token and seed hashes; hashed_inputs.py uses the same. */
 const TOKEN_SALT = 0x9e3779b9;
 const SEED_SALT = 0x85ebca6b;
 

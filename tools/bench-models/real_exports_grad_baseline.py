@@ -3,7 +3,7 @@
 Usage: real_exports_grad_baseline.py WEIGHTS BATCH SEQ RUNS THREADS GRADS_NPZ
 
 Loads the weights gpt2_small_hf.py wrote into GPT2LMHeadModel (eager attention), and times on
-autodiff_baseline.py's hashed tokens and seed: the forward alone (no_grad), and forward + backward
+hashed_inputs.py's tokens and seed: the forward alone (no_grad), and forward + backward
 of sum(logits * seed) giving every parameter's gradient and that of the residual stream entering
 block 6 (the input of transformer.h.6, retain_grad). Writes the gradients of that residual, of
 transformer.h.0.attn.c_attn.weight and of transformer.wpe.weight to GRADS_NPZ for the TypeScript
@@ -20,7 +20,7 @@ import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from autodiff_baseline import inputs  # noqa: E402
+from hashed_inputs import inputs  # noqa: E402
 from timing import time_ms  # noqa: E402
 
 CHECKED = ["transformer.h.0.attn.c_attn.weight", "transformer.wpe.weight"]
