@@ -5,13 +5,14 @@
  * for providers nobody asked for. The child's output is captured and becomes the reason instead.
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ExecutionProvider } from './binding.js';
 
 /** The child: loads onnxruntime-node, runs the probe model (y = x + x at x = 2) on one provider. */
 const CHILD = `
-const [ortPath, modelBase64, ep] = process.argv.slice(1);
-const ort = require(ortPath);
+const [from, modelBase64, ep] = process.argv.slice(1);
+const ort = require(require.resolve('onnxruntime-node', { paths: [from] }));
 (async () => {
   const session = await ort.InferenceSession.create(Buffer.from(modelBase64, 'base64'), { executionProviders: [ep], logSeverityLevel: 3 });
   const out = await session.run({ x: new ort.Tensor('float32', new Float32Array([2]), [1]) });
@@ -34,8 +35,9 @@ const ort = require(ortPath);
  * ```
  */
 export function probeInChildProcess(ep: ExecutionProvider, model: Uint8Array): Promise<string | undefined> {
-  const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-  const args = ['-e', CHILD, ortPath, Buffer.from(model).toString('base64'), ep];
+  // the child resolves onnxruntime-node from this file's folder, as this package does (a test runner's
+  // module mapping of this process does not reach it)
+  const args = ['-e', CHILD, dirname(fileURLToPath(import.meta.url)), Buffer.from(model).toString('base64'), ep];
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: 120_000, maxBuffer: 1 << 20, env: process.env }, (error, stdout, stderr) => {
       if (stdout === 'ok') return resolve(undefined);
