@@ -131,11 +131,32 @@ it('has zoo transformers to check', () => {
   expect(cases.length).toBeGreaterThan(0);
 });
 
+/** A per-layer template (`blocks.L.…`, `….L-1.…`) spelled out for each layer; other names stay as they are. */
+function layerNames(template: string, layers: number): string[] {
+  return template.includes('.L') ? Array.from({ length: layers }, (_, l) => template.replaceAll('.L-1', `.${l - 1}`).replaceAll('.L', `.${l}`)) : [template];
+}
+
+/**
+ * The TransformerLens names (`[name template, torch module template]`) whose cached value is not
+ * torch's module output (≤1e-5); `a|b` modules read `a` at layer 0 and `b` after it.
+ */
+function namesOffTorch(entries: readonly (readonly [string, string])[], layers: number, ref: Record<string, Tensor>, cache: (name: string) => Tensor): string[] {
+  const wrong: string[] = [];
+  for (const [tl, module] of entries) {
+    layerNames(tl, layers).forEach((name, l) => {
+      const torchPath = layerNames(module, layers)[l] ?? module;
+      const torch = ref[`module.${l === 0 && torchPath.includes('|') ? torchPath.split('|')[0] : torchPath.split('|').at(-1)}`]!;
+      const ours = cache(name);
+      if (ours.shape.join() !== torch.shape.join() || closeness(ours, torch, 1e-5, 1e-5) > 1) wrong.push(name);
+    });
+  }
+  return wrong;
+}
+
 describe.each(cases)('%s, %s export', (model, exp) => {
   const ref = readNpz(readFileSync(`${ZOO}${model}/reference.npz`));
   const feeds = Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice('input.'.length), v]));
   const { layout, layers, names } = TORCH_EQUIVALENTS[model]!;
-  const perLayer = (template: string) => (template.includes('.L') ? Array.from({ length: layers }, (_, l) => template.replaceAll('.L-1', `.${l - 1}`).replaceAll('.L', `.${l}`)) : [template]);
   let hooked: HookedModel;
   let cache: (name: string) => Tensor;
   beforeAll(async () => {
@@ -155,16 +176,7 @@ describe.each(cases)('%s, %s export', (model, exp) => {
   });
 
   it('gives each TransformerLens name the value of its torch module', () => {
-    const wrong: string[] = [];
-    for (const [tl, module] of Object.entries(names)) {
-      perLayer(tl).forEach((name, l) => {
-        const torchPath = perLayer(module)[l] ?? module;
-        const torch = ref[`module.${l === 0 && torchPath.includes('|') ? torchPath.split('|')[0] : torchPath.split('|').at(-1)}`]!;
-        const ours = cache(name);
-        if (ours.shape.join() !== torch.shape.join() || closeness(ours, torch, 1e-5, 1e-5) > 1) wrong.push(name);
-      });
-    }
-    expect(wrong).toEqual([]);
+    expect(namesOffTorch(Object.entries(names), layers, ref, cache)).toEqual([]);
   });
 
   const qkv = QKV[model];
@@ -201,7 +213,6 @@ describe.each(fusedCases)('%s, fused export (onnxruntime transformer optimizer)'
   const ref = readNpz(readFileSync(`${ZOO}${model}/reference.npz`));
   const feeds = Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith('input.')).map(([k, v]) => [k.slice('input.'.length), v]));
   const { layout, layers, names } = TORCH_EQUIVALENTS[model]!;
-  const perLayer = (template: string) => (template.includes('.L') ? Array.from({ length: layers }, (_, l) => template.replaceAll('.L-1', `.${l - 1}`).replaceAll('.L', `.${l}`)) : [template]);
   let hooked: HookedModel;
   let cache: (name: string) => Tensor;
   beforeAll(async () => {
@@ -219,18 +230,9 @@ describe.each(fusedCases)('%s, fused export (onnxruntime transformer optimizer)'
   });
 
   it('gives the residual stream’s TransformerLens names the values of their torch modules', () => {
-    const wrong: string[] = [];
     const residual = Object.entries(names).filter(([tl]) => RESIDUAL_NAME.test(tl));
     expect(residual.length).toBeGreaterThan(0);
-    for (const [tl, module] of residual) {
-      perLayer(tl).forEach((name, l) => {
-        const torchPath = perLayer(module)[l] ?? module;
-        const torch = ref[`module.${l === 0 && torchPath.includes('|') ? torchPath.split('|')[0] : torchPath.split('|').at(-1)}`]!;
-        const ours = cache(name);
-        if (ours.shape.join() !== torch.shape.join() || closeness(ours, torch, 1e-5, 1e-5) > 1) wrong.push(name);
-      });
-    }
-    expect(wrong).toEqual([]);
+    expect(namesOffTorch(residual, layers, ref, cache)).toEqual([]);
   });
 
   it('keeps the residual algebra exact', () => expectResidualAlgebra(hooked, cache, layout, layers));
